@@ -1,0 +1,32 @@
+package dev.connstate;
+
+import dev.connstate.cli.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code connstate} command line: {@code serve} runs the sidecar. Exits non-zero when a
+ * command fails, with a message that says why.
+ */
+@Command(name = "connstate", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Connection-state sidecar for MUSH servers: commands over the Vert.x event bus and TCP bridge, "
+        + "ordered per handle, stored in Redis hashes, announced on pub/sub.",
+    subcommands = {ServeCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).execute(args);
+    if (code != 0 || args.length == 0 || !"serve".equals(args[0])) {
+      System.exit(code);
+    }
+  }
+
+  /** Reads the version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"connstate " + dev.connstate.boot.Sidecar.version()};
+    }
+  }
+}

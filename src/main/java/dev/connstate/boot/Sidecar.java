@@ -1,0 +1,221 @@
+package dev.connstate.boot;
+
+import dev.connstate.config.SidecarConfig;
+import dev.connstate.events.EventSubscriber;
+import dev.connstate.ingress.CommandIngress;
+import dev.connstate.ingress.CommandParser;
+import dev.connstate.ingress.bridge.BridgeServer;
+import dev.connstate.ops.Metrics;
+import dev.connstate.ops.OpsServer;
+import dev.connstate.ops.RateLimitedLog;
+import dev.connstate.ops.RedisHealth;
+import dev.connstate.redis.RedisClients;
+import dev.connstate.shard.ShardEnvironment;
+import dev.connstate.shard.ShardVerticle;
+import dev.connstate.shard.Shards;
+import dev.connstate.store.IndexRepair;
+import dev.connstate.store.RedisKeys;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running sidecar, in its own Vert.x instance. {@link #start} is the whole boot path, top
+ * to bottom: metrics and Vert.x, the Redis client, the health endpoints, the event
+ * subscription (holding events), the shards, the startup load, then the event delivery, and
+ * only then the command consumers and the TCP bridge, so that no command is answered before
+ * the load has finished. Each step's outcome is logged; a failed step stops everything.
+ */
+public final class Sidecar {
+  private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+
+  private final SidecarConfig config;
+  private final String redisUrl;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final Metrics metrics;
+  private final AtomicBoolean loaded = new AtomicBoolean();
+  private Redis redis;
+  private RedisHealth redisHealth;
+  private OpsServer ops;
+  private BridgeServer bridge;
+  private Shards shards;
+  private final List<String> commandDeployments = new ArrayList<>();
+
+  private Sidecar(SidecarConfig config, String redisUrl, Vertx vertx, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.redisUrl = redisUrl;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.metrics = new Metrics(registry);
+  }
+
+  /**
+   * Boots a sidecar against the Redis at {@code redisUrl} (the configured URL, or the embedded
+   * server {@code serve} started). Succeeds once it answers commands.
+   */
+  public static Future<Sidecar> start(SidecarConfig config, String redisUrl) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    Sidecar sidecar = new Sidecar(config, redisUrl, vertx, registry);
+    return sidecar.boot().recover(e -> {
+      LOG.error("connstate failed to start: {}", e.getMessage(), e);
+      return vertx.close().transform(v -> Future.failedFuture(e));
+    });
+  }
+
+  private Future<Sidecar> boot() {
+    long started = System.currentTimeMillis();
+    int shardCount = config.effectiveShards(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
+    RedisKeys keys = new RedisKeys(config.keyPrefix());
+    RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
+    redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
+    redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10));
+    redisHealth.start();
+    ShardEnvironment env = new ShardEnvironment(config, keys, redis, metrics, problems, shardCount);
+    List<ShardVerticle> shardList = new ArrayList<>();
+    for (int i = 0; i < shardCount; i++) {
+      shardList.add(new ShardVerticle(i, env));
+    }
+    shards = new Shards(shardList, metrics, redisHealth::last);
+    EventSubscriber subscriber = new EventSubscriber(redis, keys, shards::apply, metrics, problems);
+    ops = new OpsServer(config, registry, redisHealth, loaded::get);
+    LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
+        config.instanceId(), redisUrl, config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
+    return vertx.deployVerticle(ops)
+        .compose(id -> vertx.deployVerticle(subscriber))
+        .compose(id -> deployAll(shardList))
+        .compose(v -> load(keys))
+        .compose(v -> subscriber.deliver())
+        .compose(v -> deployCommands())
+        .map(v -> {
+          loaded.set(true);
+          LOG.info("connstate ready in {} ms: {} connections, bridge on {}:{}, health on port {}",
+              System.currentTimeMillis() - started, metrics.connections(dev.connstate.model.ConnectionState.CONNECTED)
+                  + metrics.connections(dev.connstate.model.ConnectionState.LOGGED_IN),
+              config.bridge().host(), bridge.actualPort(), ops.actualPort());
+          return this;
+        });
+  }
+
+  private Future<Void> deployAll(List<ShardVerticle> list) {
+    Future<String> chain = Future.succeededFuture();
+    for (ShardVerticle shard : list) {
+      chain = chain.compose(id -> vertx.deployVerticle(shard,
+          new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
+    }
+    return chain.mapEmpty();
+  }
+
+  private Future<Void> load(RedisKeys keys) {
+    long started = System.nanoTime();
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.active()))
+        .compose(members -> shards.load(handles(members), config.redis().loadBatchSize()))
+        .compose(orphans -> new IndexRepair(redis, keys, config.redis().mode() == SidecarConfig.RedisMode.CLUSTER)
+            .removeOrphans(orphans)
+            .onSuccess(removed -> {
+              long millis = (System.nanoTime() - started) / 1_000_000;
+              metrics.startupLoad(millis);
+              LOG.info("startup load: {} connections in {} ms; {} orphans removed from {}",
+                  metrics.connections(dev.connstate.model.ConnectionState.CONNECTED)
+                      + metrics.connections(dev.connstate.model.ConnectionState.LOGGED_IN),
+                  millis, removed, keys.active());
+            }))
+        .mapEmpty();
+  }
+
+  private List<Long> handles(Response members) {
+    List<Long> handles = new ArrayList<>(members == null ? 0 : members.size());
+    if (members != null) {
+      for (Response member : members) {
+        String text = member.toString();
+        try {
+          handles.add(Long.parseLong(text));
+        } catch (NumberFormatException e) {
+          metrics.malformed("active-member");
+          LOG.warn("startup load skipped member '{}' of the active set: not a handle", text);
+        }
+      }
+    }
+    return handles;
+  }
+
+  private Future<Void> deployCommands() {
+    bridge = new BridgeServer(config.bridge(), metrics);
+    return vertx.deployVerticle(new CommandIngress(new CommandParser(config.limits()), shards, metrics))
+        .compose(id -> {
+          commandDeployments.add(id);
+          return vertx.deployVerticle(bridge);
+        })
+        .map(id -> {
+          commandDeployments.add(id);
+          return null;
+        });
+  }
+
+  /** Stops taking commands, then stops everything and closes Vert.x. */
+  public Future<Void> stop() {
+    LOG.info("connstate stopping");
+    Future<Void> commandsStopped = Future.succeededFuture();
+    for (String id : commandDeployments) {
+      commandsStopped = commandsStopped.compose(v -> vertx.undeploy(id));
+    }
+    return commandsStopped
+        .eventually(() -> {
+          redisHealth.stop();
+          return vertx.close();
+        })
+        .onComplete(ar -> LOG.info("connstate stopped"));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public SidecarConfig config() {
+    return config;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** True once the startup load finished and commands are answered. */
+  public boolean ready() {
+    return loaded.get();
+  }
+
+  /** The port the TCP bridge listens on. */
+  public int bridgePort() {
+    return bridge.actualPort();
+  }
+
+  /** The port of the health and metrics endpoints. */
+  public int httpPort() {
+    return ops.actualPort();
+  }
+
+  /** The running version, from the jar's manifest. */
+  public static String version() {
+    String v = Sidecar.class.getPackage().getImplementationVersion();
+    return v == null ? "(development)" : v;
+  }
+}

@@ -1,0 +1,104 @@
+package dev.connstate.cli;
+
+import ch.qos.logback.classic.Level;
+import dev.connstate.boot.Sidecar;
+import dev.connstate.config.ConfigException;
+import dev.connstate.config.ConfigLoader;
+import dev.connstate.config.SidecarConfig;
+import dev.connstate.redis.RedisProcess;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code connstate serve}: loads the configuration, starts an embedded Redis when none is
+ * configured (development only, and says so loudly), boots the sidecar and runs until SIGTERM
+ * or SIGINT, then stops taking commands and shuts down.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run the sidecar. Without CONNSTATE_REDIS_URL it starts an embedded Redis for development.")
+public final class ServeCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+      description = "Configuration file (default: config/connstate.json if present, else built-in defaults). "
+          + "Every key can be overridden by a CONNSTATE_* environment variable.")
+  private Path configFile;
+
+  @Override
+  public Integer call() throws Exception {
+    SidecarConfig config;
+    ConfigLoader loader = new ConfigLoader();
+    try {
+      config = loader.load(configFile, System.getenv(), new JsonObject());
+    } catch (ConfigException e) {
+      LOG.error("invalid configuration: {}", e.getMessage());
+      return 2;
+    }
+    applyLogLevel(config.logLevel());
+    loader.warnings().forEach(LOG::warn);
+    if (config.schema() != SidecarConfig.StoreSchema.HASH) {
+      LOG.error("store.schema={} is not available in this version; only 'hash' is", config.schema().name().toLowerCase());
+      return 2;
+    }
+    RedisProcess embedded = config.redis().embedded() ? startEmbeddedRedis() : null;
+    String url = embedded != null ? embedded.url() : config.redis().url();
+    Sidecar sidecar;
+    try {
+      sidecar = Sidecar.start(config, url).toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      if (embedded != null) {
+        embedded.stop();
+      }
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        sidecar.stop().toCompletionStage().toCompletableFuture()
+            .get(config.shutdownDrainMs() + 10_000, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.error("connstate did not stop cleanly: {}", e.toString());
+      } finally {
+        if (embedded != null) {
+          embedded.stop();
+        }
+        stopped.countDown();
+      }
+    }, "connstate-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  private static RedisProcess startEmbeddedRedis() throws Exception {
+    Path dir = Files.createTempDirectory("connstate-redis");
+    RedisProcess redis = new RedisProcess(RedisProcess.bundledBinary(), RedisProcess.freePort(), dir, List.of());
+    redis.start();
+    LOG.warn("*****************************************************************************************");
+    LOG.warn("CONNSTATE_REDIS_URL is not set: started an EMBEDDED Redis on 127.0.0.1:{} (development only).",
+        redis.port());
+    LOG.warn("Connection state lives only as long as this process and is shared with no other sidecar.");
+    LOG.warn("Set CONNSTATE_REDIS_URL=redis://host:6379 to use a real Redis.");
+    LOG.warn("*****************************************************************************************");
+    return redis;
+  }
+
+  private static void applyLogLevel(String level) {
+    org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (root instanceof ch.qos.logback.classic.Logger logback) {
+      logback.setLevel(Level.valueOf(level));
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.connstate.config;
+
+/**
+ * Input limits enforced at ingress with failure 400 (DESIGN §2). Defaults: keys of 1 to 128
+ * characters, values of at most 4 KiB (UTF-8 bytes), at most 64 keys per update.
+ *
+ * @param maxKeyLength longest metadata key, in characters
+ * @param maxValueBytes longest metadata value, in UTF-8 bytes
+ * @param maxKeysPerUpdate most metadata keys in one register or update
+ * @param maxFieldLength longest ipAddress, hostname, connectionType, owner or reason, in characters
+ * @param maxTouchHandles most handles in one touch
+ * @param maxListLimit largest page a list may ask for
+ */
+public record Limits(int maxKeyLength, int maxValueBytes, int maxKeysPerUpdate, int maxFieldLength,
+                     int maxTouchHandles, int maxListLimit) {
+}

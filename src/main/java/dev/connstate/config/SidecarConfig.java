@@ -1,0 +1,224 @@
+package dev.connstate.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The sidecar's validated configuration. Every value here has passed its range check; the
+ * documentation of each key (unit, default, limits) is in {@code docs/configuration.md} and the
+ * defaults in {@code config/connstate.json}.
+ *
+ * @param instanceId this sidecar's stable id: the {@code owner} of the connections it registers
+ *     and the {@code origin} of its events; defaults to the host name
+ * @param keyPrefix prefix of every Redis key
+ * @param shards number of shard verticles; 0 means one per event-loop thread
+ * @param connectionTtlMs a connection hash expires after this long without writes
+ * @param criticalTimeoutMs how long a critical change may wait for Redis before it answers 503
+ * @param criticalMetadataKeys metadata keys whose updates are always critical
+ * @param maxPendingHandles bound of the write-behind backlog, in handles with unstored changes
+ * @param shutdownDrainMs how long a stopping sidecar tries to flush pending writes
+ * @param degradedLatencyMs Redis round trip above which health is DEGRADED
+ * @param logLevel root log level
+ */
+public record SidecarConfig(
+    String instanceId,
+    String keyPrefix,
+    int shards,
+    long connectionTtlMs,
+    long criticalTimeoutMs,
+    Set<String> criticalMetadataKeys,
+    int maxPendingHandles,
+    long shutdownDrainMs,
+    long degradedLatencyMs,
+    String logLevel,
+    RedisSettings redis,
+    StoreSchema schema,
+    BridgeSettings bridge,
+    HttpSettings http,
+    Limits limits) {
+
+  private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+  private static final Pattern KEY_PREFIX = Pattern.compile("[\\x21-\\x7e&&[^\"'\\\\{}]]{0,64}");
+
+  /** Redis connection settings. {@code url} null means: start an embedded Redis (development). */
+  public record RedisSettings(String url, RedisMode mode, String masterName, int maxPoolSize, int loadBatchSize) {
+    /** True when no Redis is configured and {@code serve} must start its own. */
+    public boolean embedded() {
+      return url == null;
+    }
+  }
+
+  /** TCP event-bus bridge settings; port 0 picks a free port. */
+  public record BridgeSettings(String host, int port, int maxFrameBytes, long requestTimeoutMs,
+                               int maxInflightPerClient, int maxWriteQueueBytes) {
+  }
+
+  /** Health and metrics HTTP settings; port 0 picks a free port. */
+  public record HttpSettings(String host, int port) {
+  }
+
+  /** Deployment topology of Redis, as the Vert.x Redis client names it. */
+  public enum RedisMode { STANDALONE, SENTINEL, CLUSTER }
+
+  /** How connections are stored (DESIGN §4). */
+  public enum StoreSchema { HASH, DUAL, LEGACY }
+
+  /** Builds and validates the configuration from its merged JSON form. */
+  public static SidecarConfig from(JsonObject json) {
+    Reader r = new Reader(json);
+    String instanceId = r.optionalString("instanceId");
+    if (instanceId == null) {
+      instanceId = hostName();
+    }
+    if (!INSTANCE_ID.matcher(instanceId).matches()) {
+      throw r.invalid("instanceId", "1 to 128 of A-Z a-z 0-9 . _ : -", instanceId);
+    }
+    String keyPrefix = r.string("keyPrefix");
+    if (!KEY_PREFIX.matcher(keyPrefix).matches()) {
+      throw r.invalid("keyPrefix", "up to 64 printable ASCII characters without quotes, backslash or braces", keyPrefix);
+    }
+    RedisSettings redis = new RedisSettings(
+        r.optionalString("redis.url"),
+        r.choice("redis.mode", RedisMode.class),
+        r.string("redis.masterName"),
+        r.intIn("redis.maxPoolSize", 0, 1024),
+        r.intIn("redis.loadBatchSize", 1, 100_000));
+    BridgeSettings bridge = new BridgeSettings(
+        r.string("bridge.host"),
+        r.intIn("bridge.port", 0, 65535),
+        r.intIn("bridge.maxFrameBytes", 1024, 64 * 1024 * 1024),
+        r.longIn("bridge.requestTimeoutMs", 1, 3_600_000),
+        r.intIn("bridge.maxInflightPerClient", 1, 1_000_000),
+        r.intIn("bridge.maxWriteQueueBytes", 64 * 1024, 1024 * 1024 * 1024));
+    HttpSettings http = new HttpSettings(r.string("http.host"), r.intIn("http.port", 0, 65535));
+    Limits limits = new Limits(
+        r.intIn("limits.maxKeyLength", 1, 1024),
+        r.intIn("limits.maxValueBytes", 1, 1024 * 1024),
+        r.intIn("limits.maxKeysPerUpdate", 1, 1000),
+        r.intIn("limits.maxFieldLength", 1, 4096),
+        r.intIn("limits.maxTouchHandles", 1, 100_000),
+        r.intIn("limits.maxListLimit", 1, 1_000_000));
+    return new SidecarConfig(
+        instanceId,
+        keyPrefix,
+        r.intIn("shards", 0, 1024),
+        r.longIn("connectionTtlMs", 1000, 365L * 24 * 3600 * 1000),
+        r.longIn("criticalTimeoutMs", 1, 600_000),
+        r.stringSet("criticalMetadataKeys"),
+        r.intIn("maxPendingHandles", 1, 100_000_000),
+        r.longIn("shutdownDrainMs", 0, 600_000),
+        r.longIn("degradedLatencyMs", 1, 600_000),
+        r.choice("logLevel", LogLevel.class).name(),
+        redis,
+        r.choice("store.schema", StoreSchema.class),
+        bridge,
+        http,
+        limits);
+  }
+
+  /** The shard count in effect: the configured number, or one per event-loop thread. */
+  public int effectiveShards(int eventLoops) {
+    return shards > 0 ? shards : Math.max(1, eventLoops);
+  }
+
+  private enum LogLevel { TRACE, DEBUG, INFO, WARN, ERROR }
+
+  private static String hostName() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && INSTANCE_ID.matcher(env).matches()) {
+      return env;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      throw new ConfigException("instanceId is not set and the host name cannot be read (" + e.getMessage()
+          + "): set " + ConfigLoader.envName("instanceId"));
+    }
+  }
+
+  /** Reads typed values by path and explains every rejection with the key and its variable. */
+  private static final class Reader {
+    private final JsonObject root;
+
+    Reader(JsonObject root) {
+      this.root = root;
+    }
+
+    Object value(String path) {
+      String[] parts = path.split("\\.");
+      JsonObject at = root;
+      for (int i = 0; i < parts.length - 1; i++) {
+        at = at.getJsonObject(parts[i]);
+      }
+      return at.getValue(parts[parts.length - 1]);
+    }
+
+    ConfigException invalid(String path, String expected, Object got) {
+      return new ConfigException(path + " (" + ConfigLoader.envName(path) + "): expected " + expected
+          + ", got " + (got instanceof String ? "'" + got + "'" : String.valueOf(got)));
+    }
+
+    String string(String path) {
+      String s = optionalString(path);
+      if (s == null) {
+        throw invalid(path, "a string", null);
+      }
+      return s;
+    }
+
+    String optionalString(String path) {
+      Object v = value(path);
+      if (v != null && !(v instanceof String)) {
+        throw invalid(path, "a string", v);
+      }
+      String s = (String) v;
+      return s == null || s.isBlank() ? null : s.trim();
+    }
+
+    long longIn(String path, long min, long max) {
+      Object v = value(path);
+      if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+        throw invalid(path, "an integer from " + min + " to " + max, v);
+      }
+      return n.longValue();
+    }
+
+    int intIn(String path, int min, int max) {
+      return (int) longIn(path, min, max);
+    }
+
+    <E extends Enum<E>> E choice(String path, Class<E> type) {
+      String s = string(path);
+      try {
+        return Enum.valueOf(type, s.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        StringBuilder names = new StringBuilder();
+        for (E constant : type.getEnumConstants()) {
+          names.append(names.length() == 0 ? "" : ", ").append(constant.name().toLowerCase(Locale.ROOT));
+        }
+        throw invalid(path, "one of " + names, s);
+      }
+    }
+
+    Set<String> stringSet(String path) {
+      Object v = value(path);
+      if (!(v instanceof JsonArray array)) {
+        throw invalid(path, "a list of strings", v);
+      }
+      Set<String> out = new LinkedHashSet<>();
+      for (Object item : array) {
+        if (!(item instanceof String s) || s.isBlank()) {
+          throw invalid(path, "a list of non-empty strings", item);
+        }
+        out.add(s);
+      }
+      return Set.copyOf(out);
+    }
+  }
+}

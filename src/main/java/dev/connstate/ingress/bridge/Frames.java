@@ -1,0 +1,58 @@
+package dev.connstate.ingress.bridge;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The frames of the Vert.x TCP event-bus bridge protocol (DESIGN appendix): a 4-byte
+ * big-endian length, then that many bytes of UTF-8 JSON. Byte-compatible with the stock
+ * bridge, so existing clients work unchanged.
+ */
+final class Frames {
+  static final String TYPE = "type";
+  static final String SEND = "send";
+  static final String PUBLISH = "publish";
+  static final String REGISTER = "register";
+  static final String UNREGISTER = "unregister";
+  static final String PING = "ping";
+  static final String PONG = "pong";
+  static final String MESSAGE = "message";
+  static final String ERR = "err";
+  static final String ACCESS_DENIED = "access_denied";
+
+  private Frames() {
+  }
+
+  /** Encodes one frame. */
+  static Buffer encode(JsonObject frame) {
+    Buffer json = frame.toBuffer();
+    return Buffer.buffer(json.length() + 4).appendInt(json.length()).appendBuffer(json);
+  }
+
+  /** A message delivered to a client: a reply ({@code send} true) or an event ({@code send} false). */
+  static JsonObject message(String address, JsonObject headers, Object body, boolean send) {
+    return new JsonObject().put(TYPE, MESSAGE).put("address", address).put("headers", headers)
+        .put("body", body).put("send", send);
+  }
+
+  /** A failed request, as the stock bridge reports a {@link ReplyException}. */
+  static JsonObject failure(String replyAddress, String sourceAddress, ReplyException e) {
+    return new JsonObject().put(TYPE, ERR).put("address", replyAddress).put("sourceAddress", sourceAddress)
+        .put("failureCode", e.failureCode()).put("failureType", e.failureType().name()).put("message", e.getMessage());
+  }
+
+  /** A refused address: the stock {@code access_denied}, plus the code and the reply address when known. */
+  static JsonObject denied(String replyAddress, String sourceAddress, int code) {
+    JsonObject frame = new JsonObject().put(TYPE, ERR).put("message", ACCESS_DENIED).put("failureCode", code);
+    if (replyAddress != null) {
+      frame.put("address", replyAddress).put("sourceAddress", sourceAddress);
+    }
+    return frame;
+  }
+
+  /** A frame the bridge cannot act on: {@code message} says why. */
+  static JsonObject error(String message) {
+    return new JsonObject().put(TYPE, ERR).put("message", message);
+  }
+}

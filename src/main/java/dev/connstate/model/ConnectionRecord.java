@@ -1,0 +1,227 @@
+package dev.connstate.model;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sidecar's mutable copy of one connection. Only the shard that owns the handle touches
+ * it, so it needs no locking. It converts to the JSON clients see (DESIGN §3) and to and from
+ * the v2 Redis hash (DESIGN §4); reading a hash fails loudly on a missing or malformed field
+ * rather than inventing a value.
+ */
+public final class ConnectionRecord {
+  private final long handle;
+  private ConnectionState state;
+  private String playerRef;
+  private String ipAddress;
+  private String hostname;
+  private String connectionType;
+  private String owner;
+  private long connectedAt;
+  private long lastSeen;
+  private long version;
+  private final HashMap<String, String> metadata;
+
+  private ConnectionRecord(long handle, int metadataSize) {
+    this.handle = handle;
+    this.metadata = new HashMap<>(Math.max(8, metadataSize * 2));
+  }
+
+  /** A new, not yet stored connection in state Connected at version 0. */
+  public static ConnectionRecord create(long handle, String ipAddress, String hostname, String connectionType,
+                                        String owner, long now, Map<String, String> metadata) {
+    ConnectionRecord c = new ConnectionRecord(handle, metadata.size());
+    c.state = ConnectionState.CONNECTED;
+    c.ipAddress = ipAddress;
+    c.hostname = hostname;
+    c.connectionType = connectionType;
+    c.owner = owner;
+    c.connectedAt = now;
+    c.lastSeen = now;
+    c.metadata.putAll(metadata);
+    return c;
+  }
+
+  /** Reads a v2 hash; throws {@link MalformedRecordException} naming what is wrong. */
+  public static ConnectionRecord fromHash(long handle, Map<String, String> hash) {
+    ConnectionRecord c = new ConnectionRecord(handle, hash.size());
+    String storedHandle = required(handle, hash, Fields.HANDLE);
+    if (!storedHandle.equals(Long.toString(handle))) {
+      throw new MalformedRecordException("handle " + handle + ": hash field handle holds '" + storedHandle + "'");
+    }
+    try {
+      c.state = ConnectionState.fromWire(required(handle, hash, Fields.STATE));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedRecordException("handle " + handle + ": field state: " + e.getMessage());
+    }
+    c.ipAddress = required(handle, hash, Fields.IP_ADDRESS);
+    c.hostname = required(handle, hash, Fields.HOSTNAME);
+    c.connectionType = required(handle, hash, Fields.CONNECTION_TYPE);
+    c.owner = hash.get(Fields.OWNER);
+    c.playerRef = hash.get(Fields.PLAYER_REF);
+    c.connectedAt = number(handle, hash, Fields.CONNECTED_AT);
+    c.lastSeen = number(handle, hash, Fields.LAST_SEEN);
+    c.version = number(handle, hash, Fields.VERSION);
+    for (Map.Entry<String, String> e : hash.entrySet()) {
+      if (Fields.isMeta(e.getKey())) {
+        c.metadata.put(Fields.metaKey(e.getKey()), e.getValue());
+      }
+    }
+    return c;
+  }
+
+  private static String required(long handle, Map<String, String> hash, String field) {
+    String value = hash.get(field);
+    if (value == null) {
+      throw new MalformedRecordException("handle " + handle + ": hash lacks field " + field);
+    }
+    return value;
+  }
+
+  private static long number(long handle, Map<String, String> hash, String field) {
+    String value = required(handle, hash, field);
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new MalformedRecordException("handle " + handle + ": field " + field + " is not a number: '" + value + "'");
+    }
+  }
+
+  /**
+   * The fields register writes, as alternating name and value: every field but
+   * {@code handle}, {@code version} and {@code lastSeen}, which the store script sets itself.
+   */
+  public List<String> registerFields() {
+    List<String> out = new ArrayList<>(12 + metadata.size() * 2);
+    out.add(Fields.STATE);
+    out.add(state.wire());
+    if (playerRef != null) {
+      out.add(Fields.PLAYER_REF);
+      out.add(playerRef);
+    }
+    out.add(Fields.IP_ADDRESS);
+    out.add(ipAddress);
+    out.add(Fields.HOSTNAME);
+    out.add(hostname);
+    out.add(Fields.CONNECTION_TYPE);
+    out.add(connectionType);
+    if (owner != null) {
+      out.add(Fields.OWNER);
+      out.add(owner);
+    }
+    out.add(Fields.CONNECTED_AT);
+    out.add(Long.toString(connectedAt));
+    metadata.forEach((k, v) -> {
+      out.add(Fields.meta(k));
+      out.add(v);
+    });
+    return out;
+  }
+
+  /** Applies a change made at {@code at} (Unix ms): sets or removes its fields, sets lastSeen. */
+  public void apply(FieldChange change, long at) {
+    change.fields().forEach(this::setField);
+    lastSeen = Math.max(lastSeen, at);
+  }
+
+  /** Sets one field by its hash name; null removes it. Unknown non-metadata fields are ignored. */
+  public void setField(String field, String value) {
+    if (Fields.isMeta(field)) {
+      if (value == null) {
+        metadata.remove(Fields.metaKey(field));
+      } else {
+        metadata.put(Fields.metaKey(field), value);
+      }
+      return;
+    }
+    switch (field) {
+      case Fields.STATE -> state = value == null ? state : ConnectionState.fromWire(value);
+      case Fields.PLAYER_REF -> playerRef = value;
+      case Fields.IP_ADDRESS -> ipAddress = value;
+      case Fields.HOSTNAME -> hostname = value;
+      case Fields.CONNECTION_TYPE -> connectionType = value;
+      case Fields.OWNER -> owner = value;
+      case Fields.CONNECTED_AT -> connectedAt = value == null ? connectedAt : Long.parseLong(value);
+      case Fields.LAST_SEEN -> lastSeen = value == null ? lastSeen : Long.parseLong(value);
+      default -> {
+        // fields a newer sidecar may add are carried in Redis but not in memory
+      }
+    }
+  }
+
+  /** An independent copy. */
+  public ConnectionRecord copy() {
+    ConnectionRecord c = new ConnectionRecord(handle, metadata.size());
+    c.state = state;
+    c.playerRef = playerRef;
+    c.ipAddress = ipAddress;
+    c.hostname = hostname;
+    c.connectionType = connectionType;
+    c.owner = owner;
+    c.connectedAt = connectedAt;
+    c.lastSeen = lastSeen;
+    c.version = version;
+    c.metadata.putAll(metadata);
+    return c;
+  }
+
+  /** The connection as clients see it (DESIGN §3). */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject()
+        .put(Fields.HANDLE, handle)
+        .put(Fields.STATE, state.wire());
+    if (playerRef != null) {
+      json.put(Fields.PLAYER_REF, playerRef);
+    }
+    json.put(Fields.IP_ADDRESS, ipAddress)
+        .put(Fields.HOSTNAME, hostname)
+        .put(Fields.CONNECTION_TYPE, connectionType);
+    if (owner != null) {
+      json.put(Fields.OWNER, owner);
+    }
+    return json.put(Fields.CONNECTED_AT, connectedAt)
+        .put(Fields.LAST_SEEN, lastSeen)
+        .put(Fields.VERSION, version)
+        .put(Fields.METADATA, new JsonObject(new java.util.TreeMap<String, Object>(metadata)));
+  }
+
+  public long handle() {
+    return handle;
+  }
+
+  public ConnectionState state() {
+    return state;
+  }
+
+  public String playerRef() {
+    return playerRef;
+  }
+
+  public String owner() {
+    return owner;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public void version(long version) {
+    this.version = version;
+  }
+
+  public long connectedAt() {
+    return connectedAt;
+  }
+
+  public long lastSeen() {
+    return lastSeen;
+  }
+
+  /** The metadata value of {@code key}, or null. */
+  public String metadata(String key) {
+    return metadata.get(key);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.connstate.protocol;
+
+import dev.connstate.model.PlayerRef;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A validated command (DESIGN §2). Ingress turns each request body into one of these or a
+ * 400; nothing malformed reaches a shard.
+ */
+public sealed interface Command {
+
+  /** A command about exactly one handle, executed in order on that handle's shard. */
+  sealed interface ForHandle extends Command {
+    long handle();
+  }
+
+  /** Create a connection (idempotent). {@code metadata} already holds the SharpMUSH defaults. */
+  record Register(long handle, String ipAddress, String hostname, String connectionType, String owner,
+                  Map<String, String> metadata) implements ForHandle {
+  }
+
+  /** Bind to a player. */
+  record Bind(long handle, PlayerRef playerRef) implements ForHandle {
+  }
+
+  /** Unbind from the player. */
+  record Unbind(long handle) implements ForHandle {
+  }
+
+  /** Set metadata keys (null values remove). {@code critical}: acknowledge only once stored. */
+  record Update(long handle, Map<String, String> metadata, boolean critical) implements ForHandle {
+  }
+
+  /** Set LastConnectionSignal to now. */
+  record Touch(long handle) implements ForHandle {
+  }
+
+  /** Remove the connection (idempotent). */
+  record Disconnect(long handle, String reason) implements ForHandle {
+  }
+
+  /** Read one connection. */
+  record Get(long handle) implements ForHandle {
+  }
+
+  /** Touch several handles; unknown ones are reported, not failed. */
+  record TouchMany(List<Long> handles) implements Command {
+  }
+
+  /**
+   * Page through connections in handle order.
+   *
+   * @param state only this state, or null
+   * @param owner only this owner, or null
+   * @param after only handles greater than this (the cursor), or -1
+   * @param limit page size
+   */
+  record ListConnections(String state, String owner, long after, int limit) implements Command {
+  }
+
+  /** Handles bound to a player: {@code #N} selects any creation time. */
+  record ByPlayer(PlayerRef playerRef) implements Command {
+  }
+
+  /** Counts by state, pending writes, Redis status. */
+  record Stats() implements Command {
+  }
+}

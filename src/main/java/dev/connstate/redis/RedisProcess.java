@@ -1,0 +1,177 @@
+package dev.connstate.redis;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.core.ExecutableProvider;
+
+/**
+ * A {@code redis-server} process this JVM starts, on 127.0.0.1 and a port of its choosing,
+ * and can stop, kill ({@code SIGKILL}) and start again on the same port. Used by
+ * {@code serve} for the development default (the binary that
+ * {@code com.github.codemonstur:embedded-redis} ships) and by the tests (which prefer a
+ * {@code redis-server} on {@code PATH}). Nothing is persisted unless the extra arguments say so.
+ */
+public final class RedisProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisProcess.class);
+  private static final String READY = "Ready to accept connections";
+
+  private final Path binary;
+  private final int port;
+  private final Path dir;
+  private final List<String> extraArgs;
+  private Process process;
+
+  public RedisProcess(Path binary, int port, Path dir, List<String> extraArgs) {
+    this.binary = binary;
+    this.port = port;
+    this.dir = dir;
+    this.extraArgs = List.copyOf(extraArgs);
+  }
+
+  /** The redis-server binary embedded-redis ships for this platform, extracted to a temp file. */
+  public static Path bundledBinary() {
+    try {
+      File file = ExecutableProvider.newJarResourceProvider().get();
+      if (!file.canExecute() && !file.setExecutable(true)) {
+        throw new IOException("cannot make " + file + " executable");
+      }
+      return file.toPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract the embedded redis-server", e);
+    }
+  }
+
+  /** {@code redis-server} from {@code PATH}, or null. */
+  public static Path binaryOnPath() {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir, "redis-server");
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /** A TCP port that was free a moment ago. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** {@code redis://127.0.0.1:port}. */
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  public boolean running() {
+    return process != null && process.isAlive();
+  }
+
+  /** Starts the server and returns once it accepts connections (within 20 s). */
+  public synchronized void start() {
+    if (running()) {
+      throw new IllegalStateException("redis-server on port " + port + " is already running");
+    }
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+        "--protected-mode", "no"));
+    command.addAll(extraArgs);
+    try {
+      Files.createDirectories(dir);
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + binary, e);
+    }
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    StringBuilder output = new StringBuilder();
+    Thread reader = new Thread(() -> drain(process, ready, output), "redis-server-" + port);
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      ready.get(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting redis-server", e);
+    } catch (ExecutionException | TimeoutException e) {
+      process.destroyForcibly();
+      throw new IllegalStateException("redis-server on port " + port + " did not start: " + output, e);
+    }
+  }
+
+  private static void drain(Process process, CompletableFuture<Void> ready, StringBuilder output) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (!ready.isDone()) {
+          output.append(line).append('\n');
+          if (line.contains(READY)) {
+            ready.complete(null);
+          }
+        }
+        LOG.trace("redis: {}", line);
+      }
+    } catch (IOException e) {
+      LOG.debug("redis-server output ended: {}", e.getMessage());
+    }
+    ready.completeExceptionally(new IOException("redis-server exited"));
+  }
+
+  /** Kills the server at once ({@code SIGKILL}): no shutdown, no save. */
+  public synchronized void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      await();
+    }
+  }
+
+  /** Stops the server ({@code SIGTERM}) and waits for it to exit. */
+  public synchronized void stop() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      await();
+    }
+  }
+
+  private void await() {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

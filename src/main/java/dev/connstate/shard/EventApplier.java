@@ -1,0 +1,112 @@
+package dev.connstate.shard;
+
+import dev.connstate.events.ChangeEvent;
+import dev.connstate.events.EventType;
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.protocol.Addresses;
+import dev.connstate.store.HandleStore;
+import io.vertx.core.eventbus.EventBus;
+
+/**
+ * Applies change events from the Redis channel to one shard's copies, in version order, and
+ * republishes each on {@code connstate.events} exactly once (DESIGN §2, §5).
+ *
+ * <p>The channel delivers one handle's events in the order Redis applied them, so an event
+ * whose version is not the next one means events were missed (or the handle is unknown here):
+ * the handle is then re-read from Redis on the shard's connection, which answers after every
+ * write this shard sent before, so the re-read state plus the still-unanswered local changes
+ * is exactly what clients should see.
+ */
+final class EventApplier {
+  private final ShardState state;
+  private final HandleStore store;
+  private final EventBus eventBus;
+  private final ShardEnvironment env;
+
+  EventApplier(ShardState state, HandleStore store, EventBus eventBus, ShardEnvironment env) {
+    this.state = state;
+    this.store = store;
+    this.eventBus = eventBus;
+    this.env = env;
+  }
+
+  /** Applies one event and publishes it on connstate.events. */
+  void apply(ChangeEvent event) {
+    env.metrics().eventReceived(env.ownOrigin(event.origin()));
+    if (!applyInOrder(event)) {
+      reread(event.handle(), "gap");
+    }
+    eventBus.publish(Addresses.EVENTS, event.json());
+    env.metrics().eventPublished();
+  }
+
+  /** Applies the event if it is the next version; false if the handle must be re-read instead. */
+  private boolean applyInOrder(ChangeEvent event) {
+    HandleSlot slot = state.get(event.handle());
+    if (event.type() == EventType.REGISTERED) {
+      return applyRegistered(slot, event);
+    }
+    if (slot == null || slot.committed == null) {
+      return event.type().removes();
+    }
+    if (event.version() > slot.committed.version() + 1) {
+      slot.fold();
+    }
+    long committed = slot.committed.version();
+    if (event.version() <= committed) {
+      return true;
+    }
+    if (event.version() != committed + 1) {
+      return false;
+    }
+    if (event.type().removes()) {
+      state.remove(slot);
+      return true;
+    }
+    slot.committed.apply(event.fieldChange(), event.at());
+    slot.committed.version(event.version());
+    slot.fold();
+    slot.rebuildView();
+    state.reindex(slot);
+    return true;
+  }
+
+  private boolean applyRegistered(HandleSlot slot, ChangeEvent event) {
+    ConnectionRecord created = event.createdConnection();
+    if (slot == null || slot.committed == null) {
+      HandleSlot target = state.getOrCreate(event.handle());
+      target.commit(created);
+      state.reindex(target);
+      return true;
+    }
+    return event.version() <= slot.committed.version() && slot.committed.connectedAt() == created.connectedAt();
+  }
+
+  /** Reads the handle from Redis again and makes that the committed state. */
+  void reread(long handle, String reason) {
+    HandleSlot slot = state.getOrCreate(handle);
+    if (slot.rereading) {
+      return;
+    }
+    slot.rereading = true;
+    env.metrics().reread(reason);
+    store.read(handle).onComplete(ar -> {
+      slot.rereading = false;
+      if (ar.failed()) {
+        env.metrics().redisWriteFailure("reread", FailureReasons.of(ar.cause()));
+        env.problems().warn("re-reading a connection from Redis failed", "handle " + handle, ar.cause());
+      } else if (ar.result() == null) {
+        if (!slot.busy) {
+          state.remove(slot);
+        }
+      } else {
+        ConnectionRecord stored = ar.result();
+        if (slot.committed == null || stored.version() > slot.committed.version()
+            || stored.connectedAt() != slot.committed.connectedAt()) {
+          slot.commit(stored);
+        }
+      }
+      state.reindex(slot);
+    });
+  }
+}

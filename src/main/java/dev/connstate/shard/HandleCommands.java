@@ -1,0 +1,315 @@
+package dev.connstate.shard;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.ConnectionState;
+import dev.connstate.model.FieldChange;
+import dev.connstate.model.Fields;
+import dev.connstate.model.MalformedRecordException;
+import dev.connstate.model.SharpMushKeys;
+import dev.connstate.protocol.Command;
+import dev.connstate.protocol.CommandFailure;
+import dev.connstate.protocol.FailureCode;
+import dev.connstate.store.HandleStore;
+import dev.connstate.store.WriteOutcome;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executes the commands about one handle on its shard, in the order they arrive.
+ *
+ * <p>Critical changes (register, bind, unbind, disconnect, critical updates) are answered only
+ * after Redis applied them, within {@code criticalTimeoutMs}, else 503; the view claims them
+ * only then. While one is in flight the handle is busy and later commands for it wait, so each
+ * command sees the outcome of those before it. Non-critical updates and touches go to
+ * {@link WriteBehind}.
+ */
+final class HandleCommands {
+  static final String PATH = "critical";
+  private static final Logger LOG = LoggerFactory.getLogger(HandleCommands.class);
+
+  private final Vertx vertx;
+  private final ShardState state;
+  private final HandleStore store;
+  private final WriteBehind writeBehind;
+  private final EventApplier events;
+  private final ShardEnvironment env;
+
+  HandleCommands(Vertx vertx, ShardState state, HandleStore store, WriteBehind writeBehind, EventApplier events,
+                 ShardEnvironment env) {
+    this.vertx = vertx;
+    this.state = state;
+    this.store = store;
+    this.writeBehind = writeBehind;
+    this.events = events;
+    this.env = env;
+  }
+
+  /** Runs {@code command} now, or after the critical change in flight for its handle. */
+  Future<JsonObject> execute(Command.ForHandle command) {
+    HandleSlot slot = state.get(command.handle());
+    if (slot != null && slot.busy) {
+      Promise<JsonObject> promise = Promise.promise();
+      slot.await(() -> run(command).onComplete(promise));
+      return promise.future();
+    }
+    return run(command);
+  }
+
+  /** Touches {@code handle} if it is live; false if it is not. */
+  boolean touch(long handle) {
+    HandleSlot slot = state.get(handle);
+    if (slot == null || !slot.live()) {
+      return false;
+    }
+    if (slot.busy) {
+      slot.await(() -> run(new Command.Touch(handle)).onFailure(e -> LOG.debug("touch of {} after a critical change: {}",
+          handle, e.getMessage())));
+    } else {
+      run(new Command.Touch(handle));
+    }
+    return true;
+  }
+
+  private Future<JsonObject> run(Command.ForHandle command) {
+    try {
+      if (command instanceof Command.Get get) {
+        return Future.succeededFuture(liveView(get.handle()).toJson());
+      }
+      if (command instanceof Command.Touch touch) {
+        long now = System.currentTimeMillis();
+        FieldChange change = FieldChange.empty().metadata(SharpMushKeys.LAST_CONNECTION_SIGNAL, Long.toString(now));
+        return Future.succeededFuture(writeBehind.change(state.get(touch.handle()), touch.handle(), change, now));
+      }
+      if (command instanceof Command.Update update) {
+        return update(update);
+      }
+      if (command instanceof Command.Register register) {
+        return register(register);
+      }
+      if (command instanceof Command.Bind bind) {
+        return bind(bind);
+      }
+      if (command instanceof Command.Unbind unbind) {
+        return unbind(unbind);
+      }
+      if (command instanceof Command.Disconnect disconnect) {
+        return disconnect(disconnect);
+      }
+      throw new IllegalStateException("no handler for " + command);
+    } catch (CommandFailure failure) {
+      return Future.failedFuture(failure);
+    }
+  }
+
+  private Future<JsonObject> update(Command.Update update) {
+    long handle = update.handle();
+    FieldChange change = FieldChange.ofMetadata(update.metadata());
+    boolean critical = update.critical()
+        || update.metadata().keySet().stream().anyMatch(env.config().criticalMetadataKeys()::contains);
+    if (!critical) {
+      return Future.succeededFuture(writeBehind.change(state.get(handle), handle, change, System.currentTimeMillis()));
+    }
+    HandleSlot slot = liveSlot(handle);
+    long now = System.currentTimeMillis();
+    return critical(slot, "update", () -> store.update(handle, change, now), outcome -> {
+      requireConnection(slot, outcome);
+      slot.addAcknowledged(new LocalWrite(change, now, outcome.version()));
+      return new JsonObject().put(Fields.HANDLE, handle).put("persisted", true).put(Fields.VERSION, outcome.version());
+    });
+  }
+
+  private Future<JsonObject> register(Command.Register register) {
+    long handle = register.handle();
+    HandleSlot existing = state.get(handle);
+    if (existing != null && existing.live()) {
+      return Future.succeededFuture(existing.view.toJson().put("created", false));
+    }
+    long now = System.currentTimeMillis();
+    String owner = register.owner() != null ? register.owner() : env.config().instanceId();
+    ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
+        register.connectionType(), owner, now, withSharpMushDefaults(register, now));
+    HandleSlot slot = state.getOrCreate(handle);
+    return critical(slot, "register", () -> store.register(record), outcome -> {
+      if (outcome.created()) {
+        record.version(1);
+        if (slot.committed == null) {
+          slot.commit(record);
+        }
+      } else if (slot.committed == null || outcome.existing().version() > slot.committed.version()) {
+        slot.commit(outcome.existing());
+      }
+      return slot.view.toJson().put("created", outcome.created());
+    });
+  }
+
+  private static Map<String, String> withSharpMushDefaults(Command.Register register, long now) {
+    Map<String, String> metadata = new LinkedHashMap<>();
+    metadata.put(SharpMushKeys.CONNECTION_START_TIME, Long.toString(now));
+    metadata.put(SharpMushKeys.LAST_CONNECTION_SIGNAL, Long.toString(now));
+    metadata.put(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, register.ipAddress());
+    metadata.put(SharpMushKeys.HOST_NAME, register.hostname());
+    metadata.put(SharpMushKeys.CONNECTION_TYPE, register.connectionType());
+    metadata.putAll(register.metadata());
+    return metadata;
+  }
+
+  private Future<JsonObject> bind(Command.Bind bind) {
+    long handle = bind.handle();
+    HandleSlot slot = liveSlot(handle);
+    String ref = bind.playerRef().toString();
+    if (ref.equals(slot.view.playerRef())) {
+      return Future.succeededFuture(slot.view.toJson());
+    }
+    if (slot.view.playerRef() != null) {
+      throw boundElsewhere(handle, slot.view.playerRef());
+    }
+    long now = System.currentTimeMillis();
+    FieldChange change = FieldChange.empty()
+        .field(Fields.STATE, ConnectionState.LOGGED_IN.wire())
+        .field(Fields.PLAYER_REF, ref);
+    return critical(slot, "bind", () -> store.bind(handle, ref, now), outcome -> {
+      if (outcome.status() == WriteOutcome.Status.CONFLICT) {
+        events.reread(handle, "conflict");
+        throw boundElsewhere(handle, outcome.boundRef());
+      }
+      requireConnection(slot, outcome);
+      return acknowledge(slot, outcome, change, now);
+    });
+  }
+
+  private Future<JsonObject> unbind(Command.Unbind unbind) {
+    long handle = unbind.handle();
+    HandleSlot slot = liveSlot(handle);
+    if (slot.view.playerRef() == null) {
+      return Future.succeededFuture(slot.view.toJson());
+    }
+    long now = System.currentTimeMillis();
+    FieldChange change = FieldChange.empty()
+        .field(Fields.STATE, ConnectionState.CONNECTED.wire())
+        .field(Fields.PLAYER_REF, null);
+    return critical(slot, "unbind", () -> store.unbind(handle, now), outcome -> {
+      requireConnection(slot, outcome);
+      return acknowledge(slot, outcome, change, now);
+    });
+  }
+
+  private Future<JsonObject> disconnect(Command.Disconnect disconnect) {
+    long handle = disconnect.handle();
+    HandleSlot slot = state.getOrCreate(handle);
+    long now = System.currentTimeMillis();
+    return critical(slot, "disconnect", () -> store.disconnect(handle, disconnect.reason(), now), outcome -> {
+      state.remove(slot);
+      return new JsonObject().put(Fields.HANDLE, handle)
+          .put("removed", outcome.status() == WriteOutcome.Status.APPLIED);
+    });
+  }
+
+  /**
+   * Shows a stored bind or unbind. UNCHANGED means Redis already held it and our copy lagged:
+   * the reply shows the change and a re-read brings the copy up to date.
+   */
+  private JsonObject acknowledge(HandleSlot slot, WriteOutcome outcome, FieldChange change, long now) {
+    if (outcome.status() == WriteOutcome.Status.APPLIED) {
+      slot.addAcknowledged(new LocalWrite(change, now, outcome.version()));
+      return slot.view.toJson();
+    }
+    events.reread(slot.handle, "stale");
+    ConnectionRecord shown = slot.view.copy();
+    shown.apply(change, now);
+    return shown.toJson();
+  }
+
+  private void requireConnection(HandleSlot slot, WriteOutcome outcome) {
+    if (outcome.status() == WriteOutcome.Status.NO_CONNECTION || slot.committed == null) {
+      state.remove(slot);
+      throw CommandFailure.notFound(slot.handle);
+    }
+  }
+
+  /**
+   * Sends a critical change with the handle busy; {@code onStored} runs only if Redis answered
+   * in time, and its result (or failure) is the reply.
+   */
+  private <T> Future<JsonObject> critical(HandleSlot slot, String what, Supplier<Future<T>> write,
+                                          Function<T, JsonObject> onStored) {
+    writeBehind.flushPending(slot);
+    slot.busy = true;
+    Promise<JsonObject> reply = Promise.promise();
+    guard(write.get(), slot.handle, what).map(onStored).onComplete(ar -> {
+      slot.busy = false;
+      state.reindex(slot);
+      reply.handle(ar);
+      runWaiting(slot);
+    });
+    return reply.future();
+  }
+
+  private void runWaiting(HandleSlot slot) {
+    Runnable next;
+    while (!slot.busy && (next = slot.nextWaiting()) != null) {
+      next.run();
+    }
+    state.dropIfIdle(slot);
+  }
+
+  /** Fails with 503 if Redis does not answer within criticalTimeoutMs; a late answer changes nothing. */
+  private <T> Future<T> guard(Future<T> write, long handle, String what) {
+    long timeoutMs = env.config().criticalTimeoutMs();
+    Promise<T> promise = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      if (promise.tryFail(CommandFailure.unavailable("Redis did not confirm the " + what + " of handle " + handle
+          + " within " + timeoutMs + " ms; it is not acknowledged (it may still be stored: retrying is safe)"))) {
+        env.metrics().redisWriteFailure(PATH, "timeout");
+        env.problems().warn("critical change timed out, answered 503", what + " of handle " + handle, null);
+      }
+    });
+    write.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        if (promise.tryComplete(ar.result())) {
+          env.metrics().redisWrite(PATH);
+        } else {
+          LOG.info("Redis confirmed the {} of handle {} after its 503; its event will update this sidecar", what, handle);
+        }
+      } else if (promise.tryFail(storeFailure(ar.cause(), handle, what))) {
+        env.metrics().redisWriteFailure(PATH, FailureReasons.of(ar.cause()));
+        env.problems().warn("critical change failed, answered 503", what + " of handle " + handle, ar.cause());
+      }
+    });
+    return promise.future();
+  }
+
+  private static CommandFailure storeFailure(Throwable cause, long handle, String what) {
+    if (cause instanceof MalformedRecordException) {
+      return new CommandFailure(FailureCode.INTERNAL, "the stored connection " + handle + " cannot be read: "
+          + cause.getMessage());
+    }
+    return CommandFailure.unavailable("Redis could not store the " + what + " of handle " + handle + ": "
+        + cause.getMessage());
+  }
+
+  private HandleSlot liveSlot(long handle) {
+    HandleSlot slot = state.get(handle);
+    if (slot == null || !slot.live()) {
+      throw CommandFailure.notFound(handle);
+    }
+    return slot;
+  }
+
+  private ConnectionRecord liveView(long handle) {
+    return liveSlot(handle).view;
+  }
+
+  private static CommandFailure boundElsewhere(long handle, String boundRef) {
+    return CommandFailure.conflict("handle " + handle + " is bound to player " + boundRef
+        + "; unbind it before binding another player");
+  }
+}

@@ -1,0 +1,115 @@
+package dev.connstate.shard;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.ConnectionState;
+import dev.connstate.model.PlayerRef;
+import dev.connstate.ops.Metrics;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The handles one shard owns, with the indexes reads need: handles by player number, and
+ * counts by state (kept in {@link Metrics} so gauges and stats read them). Confined to the
+ * shard's event loop.
+ */
+final class ShardState {
+  private final Map<Long, HandleSlot> slots = new HashMap<>();
+  private final Map<Integer, Set<Long>> byPlayerNumber = new HashMap<>();
+  private final Metrics metrics;
+
+  ShardState(Metrics metrics) {
+    this.metrics = metrics;
+  }
+
+  HandleSlot get(long handle) {
+    return slots.get(handle);
+  }
+
+  HandleSlot getOrCreate(long handle) {
+    return slots.computeIfAbsent(handle, HandleSlot::new);
+  }
+
+  /** The live view of {@code handle}, or null. */
+  ConnectionRecord view(long handle) {
+    HandleSlot slot = slots.get(handle);
+    return slot == null ? null : slot.view;
+  }
+
+  Collection<HandleSlot> slots() {
+    return slots.values();
+  }
+
+  /** Drops the slot if nothing refers to it any more. */
+  void dropIfIdle(HandleSlot slot) {
+    if (slot.idle() && slots.get(slot.handle) == slot) {
+      slots.remove(slot.handle);
+    }
+  }
+
+  /** Brings the indexes, counts and backlog up to date with the slot's view. Call after every change. */
+  void reindex(HandleSlot slot) {
+    ConnectionRecord view = slot.view;
+    String player = view == null ? null : view.playerRef();
+    ConnectionState state = view == null ? null : view.state();
+    if (!java.util.Objects.equals(player, slot.indexedPlayer)) {
+      if (slot.indexedPlayer != null) {
+        Set<Long> handles = byPlayerNumber.get(number(slot.indexedPlayer));
+        if (handles != null) {
+          handles.remove(slot.handle);
+          if (handles.isEmpty()) {
+            byPlayerNumber.remove(number(slot.indexedPlayer));
+          }
+        }
+      }
+      if (player != null) {
+        byPlayerNumber.computeIfAbsent(number(player), n -> new HashSet<>(2)).add(slot.handle);
+      }
+      slot.indexedPlayer = player;
+    }
+    if (state != slot.indexedState) {
+      if (slot.indexedState != null) {
+        metrics.connections(slot.indexedState, -1);
+      }
+      if (state != null) {
+        metrics.connections(state, 1);
+      }
+      slot.indexedState = state;
+    }
+    boolean unstored = slot.hasUnstored();
+    if (unstored != slot.inBacklog) {
+      metrics.pendingWrites(unstored ? 1 : -1);
+      slot.inBacklog = unstored;
+    }
+    dropIfIdle(slot);
+  }
+
+  /** Forgets the slot's connection (gone from Redis) and updates the indexes. */
+  void remove(HandleSlot slot) {
+    slot.clear();
+    reindex(slot);
+  }
+
+  /** Handles whose view is bound to a player {@code ref} selects, in no particular order. */
+  List<Long> handlesOf(PlayerRef ref) {
+    Set<Long> candidates = byPlayerNumber.get(ref.number());
+    List<Long> out = new ArrayList<>();
+    if (candidates != null) {
+      for (long handle : candidates) {
+        ConnectionRecord view = view(handle);
+        if (view != null && view.playerRef() != null && ref.selects(PlayerRef.parse(view.playerRef()))) {
+          out.add(handle);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static int number(String playerRef) {
+    return PlayerRef.parse(playerRef).number();
+  }
+}

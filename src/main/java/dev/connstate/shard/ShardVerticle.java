@@ -1,0 +1,187 @@
+package dev.connstate.shard;
+
+import dev.connstate.events.ChangeEvent;
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.MalformedRecordException;
+import dev.connstate.model.PlayerRef;
+import dev.connstate.protocol.Command;
+import dev.connstate.store.HandleStore;
+import dev.connstate.store.ShardConnection;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard: owns a subset of the handles ({@link Shards#indexOf}), holds their state and is
+ * the only code that reads or changes it, on its own event loop, without locks. Its Redis
+ * writes leave in order on its own pipelined connection.
+ *
+ * <p>Every public method may be called from any thread; the work runs on this shard's event
+ * loop after all work submitted before it.
+ */
+public final class ShardVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
+  /** Requests one shard keeps unanswered on its connection before further ones wait. */
+  private static final int MAX_INFLIGHT = 8192;
+
+  private final int index;
+  private final ShardEnvironment env;
+  private ShardState state;
+  private ShardConnection connection;
+  private HandleStore store;
+  private HandleCommands commands;
+  private EventApplier events;
+
+  public ShardVerticle(int index, ShardEnvironment env) {
+    this.index = index;
+    this.env = env;
+  }
+
+  @Override
+  public Future<?> start() {
+    state = new ShardState(env.metrics());
+    return env.redis().connect().compose(redis -> {
+      redis.exceptionHandler(e -> env.problems().warn("shard Redis connection error", "shard " + index, e));
+      connection = new ShardConnection(redis, MAX_INFLIGHT);
+      boolean indexInScript = env.config().redis().mode() != dev.connstate.config.SidecarConfig.RedisMode.CLUSTER;
+      store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
+          indexInScript, index);
+      events = new EventApplier(state, store, vertx.eventBus(), env);
+      WriteBehind writeBehind = new WriteBehind(vertx, state, store, env);
+      commands = new HandleCommands(vertx, state, store, writeBehind, events, env);
+      return store.start();
+    }).onSuccess(v -> LOG.debug("shard {} ready", index));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return connection == null ? Future.succeededFuture() : connection.close();
+  }
+
+  /** Executes a command about one handle, after every command for it received before. */
+  public Future<JsonObject> execute(Command.ForHandle command) {
+    return submit(() -> commands.execute(command));
+  }
+
+  /** Touches each handle that is live here; returns the handles that were not. */
+  public Future<List<Long>> touch(List<Long> handles) {
+    return submit(() -> {
+      List<Long> unknown = new ArrayList<>();
+      for (long handle : handles) {
+        if (!commands.touch(handle)) {
+          unknown.add(handle);
+        }
+      }
+      return Future.succeededFuture(unknown);
+    });
+  }
+
+  /** Applies a change event from the Redis channel and republishes it. */
+  public void apply(ChangeEvent event) {
+    context.runOnContext(v -> events.apply(event));
+  }
+
+  /** One page of this shard's live connections matching the query, and how many match in all. */
+  public Future<Page> list(Command.ListConnections query) {
+    return submit(() -> {
+      List<ConnectionRecord> matching = new ArrayList<>();
+      int total = 0;
+      for (HandleSlot slot : state.slots()) {
+        ConnectionRecord view = slot.view;
+        if (view == null || query.state() != null && !query.state().equals(view.state().wire())
+            || query.owner() != null && !query.owner().equals(view.owner())) {
+          continue;
+        }
+        total++;
+        if (view.handle() > query.after()) {
+          matching.add(view);
+        }
+      }
+      matching.sort(Comparator.comparingLong(ConnectionRecord::handle));
+      int after = matching.size();
+      List<JsonObject> page = new ArrayList<>();
+      for (int i = 0; i < Math.min(query.limit(), matching.size()); i++) {
+        page.add(matching.get(i).toJson());
+      }
+      return Future.succeededFuture(new Page(page, total, after));
+    });
+  }
+
+  /** Handles on this shard bound to a player {@code ref} selects. */
+  public Future<List<Long>> byPlayer(PlayerRef ref) {
+    return submit(() -> Future.succeededFuture(state.handlesOf(ref)));
+  }
+
+  /**
+   * Loads these handles from Redis into this shard (startup). Returns the handles that have no
+   * hash (orphans in the active set); malformed ones are logged, counted and left alone.
+   */
+  public Future<List<Long>> load(List<Long> handles, int batchSize) {
+    return submit(() -> {
+      List<Future<List<Object>>> batches = new ArrayList<>();
+      for (int i = 0; i < handles.size(); i += batchSize) {
+        batches.add(store.readAll(handles.subList(i, Math.min(handles.size(), i + batchSize))));
+      }
+      return Future.all(batches).map(all -> {
+        List<Long> orphans = new ArrayList<>();
+        for (int b = 0; b < batches.size(); b++) {
+          List<Object> results = batches.get(b).result();
+          for (int i = 0; i < results.size(); i++) {
+            loaded(handles.get(b * batchSize + i), results.get(i), orphans);
+          }
+        }
+        return orphans;
+      });
+    });
+  }
+
+  private void loaded(long handle, Object result, List<Long> orphans) {
+    if (result == null) {
+      orphans.add(handle);
+    } else if (result instanceof MalformedRecordException malformed) {
+      env.metrics().malformed("load");
+      LOG.warn("startup load skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
+    } else {
+      ConnectionRecord record = (ConnectionRecord) result;
+      HandleSlot slot = state.getOrCreate(handle);
+      if (slot.committed == null || record.version() > slot.committed.version()) {
+        slot.commit(record);
+      }
+      state.reindex(slot);
+    }
+  }
+
+  /** Requests on this shard's Redis connection: unanswered and waiting. */
+  public Future<int[]> redisQueue() {
+    return submit(() -> Future.succeededFuture(new int[] {connection.inflight(), connection.waiting()}));
+  }
+
+  private <T> Future<T> submit(Supplier<Future<T>> work) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        work.get().onComplete(promise);
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  /**
+   * A shard's part of a list.
+   *
+   * @param connections the first {@code limit} matching connections after the cursor, in handle order
+   * @param total how many connections match the filter, cursor aside
+   * @param after how many match after the cursor
+   */
+  public record Page(List<JsonObject> connections, int total, int after) {
+  }
+}

@@ -1,0 +1,181 @@
+package dev.connstate.shard;
+
+import dev.connstate.events.ChangeEvent;
+import dev.connstate.model.ConnectionState;
+import dev.connstate.model.Fields;
+import dev.connstate.ops.Metrics;
+import dev.connstate.protocol.Command;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Routes each command and event to the shard that owns its handle
+ * ({@code floorMod(mix(handle), N)}, DESIGN §5), and gathers the commands that span all
+ * shards (list, byPlayer, multi-handle touch, stats).
+ */
+public final class Shards {
+  private final List<ShardVerticle> shards;
+  private final Metrics metrics;
+  private final Supplier<JsonObject> redisStatus;
+
+  public Shards(List<ShardVerticle> shards, Metrics metrics, Supplier<JsonObject> redisStatus) {
+    this.shards = List.copyOf(shards);
+    this.metrics = metrics;
+    this.redisStatus = redisStatus;
+  }
+
+  /** The shard index that owns {@code handle} among {@code count} shards. */
+  public static int indexOf(long handle, int count) {
+    return Math.floorMod(mix(handle), count);
+  }
+
+  /** SplitMix64's finalizer: consecutive handles spread evenly over the shards. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  public int count() {
+    return shards.size();
+  }
+
+  public ShardVerticle of(long handle) {
+    return shards.get(indexOf(handle, shards.size()));
+  }
+
+  /** Executes a validated command; the reply body, or a failure carrying its code. */
+  public Future<JsonObject> execute(Command command) {
+    if (command instanceof Command.ForHandle forHandle) {
+      return of(forHandle.handle()).execute(forHandle);
+    }
+    if (command instanceof Command.TouchMany touch) {
+      return touch(touch.handles());
+    }
+    if (command instanceof Command.ListConnections query) {
+      return list(query);
+    }
+    if (command instanceof Command.ByPlayer byPlayer) {
+      return all(s -> s.byPlayer(byPlayer.playerRef())).map(parts -> {
+        List<Long> handles = new ArrayList<>();
+        parts.forEach(handles::addAll);
+        handles.sort(null);
+        return new JsonObject().put("playerRef", byPlayer.playerRef().toString()).put("handles", new JsonArray(handles));
+      });
+    }
+    if (command instanceof Command.Stats) {
+      return Future.succeededFuture(stats());
+    }
+    return Future.failedFuture(new IllegalStateException("no route for " + command));
+  }
+
+  /** Applies a change event on the shard of its handle. */
+  public void apply(ChangeEvent event) {
+    of(event.handle()).apply(event);
+  }
+
+  /** Loads the given handles, each on its shard; returns the orphans (no hash). */
+  public Future<List<Long>> load(List<Long> handles, int batchSize) {
+    List<List<Long>> byShard = split(handles);
+    return all(s -> s.load(byShard.get(shards.indexOf(s)), batchSize)).map(parts -> {
+      List<Long> orphans = new ArrayList<>();
+      parts.forEach(orphans::addAll);
+      return orphans;
+    });
+  }
+
+  /** Redis requests unanswered and waiting, summed over the shards. */
+  public Future<int[]> redisQueue() {
+    return all(ShardVerticle::redisQueue).map(parts -> {
+      int[] sum = new int[2];
+      for (int[] p : parts) {
+        sum[0] += p[0];
+        sum[1] += p[1];
+      }
+      return sum;
+    });
+  }
+
+  private Future<JsonObject> touch(List<Long> handles) {
+    List<List<Long>> byShard = split(handles);
+    List<Future<List<Long>>> parts = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      if (!byShard.get(i).isEmpty()) {
+        parts.add(shards.get(i).touch(byShard.get(i)));
+      }
+    }
+    return Future.all(parts).map(all -> {
+      List<Long> unknown = new ArrayList<>();
+      parts.forEach(p -> unknown.addAll(p.result()));
+      unknown.sort(null);
+      List<Long> touched = new ArrayList<>(handles);
+      touched.removeAll(unknown);
+      return new JsonObject().put("handles", new JsonArray(touched)).put("persisted", false)
+          .put("unknown", new JsonArray(unknown));
+    });
+  }
+
+  private Future<JsonObject> list(Command.ListConnections query) {
+    return all(s -> s.list(query)).map(pages -> {
+      List<JsonObject> merged = new ArrayList<>();
+      long total = 0;
+      long after = 0;
+      for (ShardVerticle.Page page : pages) {
+        merged.addAll(page.connections());
+        total += page.total();
+        after += page.after();
+      }
+      merged.sort(Comparator.comparingLong(c -> c.getLong(Fields.HANDLE)));
+      List<JsonObject> page = merged.subList(0, Math.min(query.limit(), merged.size()));
+      Object cursor = after > page.size() && !page.isEmpty()
+          ? Long.toString(page.get(page.size() - 1).getLong(Fields.HANDLE)) : null;
+      return new JsonObject().put("connections", new JsonArray(new ArrayList<>(page)))
+          .put("cursor", cursor).put("total", total);
+    });
+  }
+
+  private JsonObject stats() {
+    JsonObject byState = new JsonObject();
+    long total = 0;
+    for (ConnectionState state : ConnectionState.values()) {
+      long n = metrics.connections(state);
+      byState.put(state.wire(), n);
+      total += n;
+    }
+    return new JsonObject()
+        .put("connections", total)
+        .put("byState", byState)
+        .put("pendingWrites", metrics.pendingWrites())
+        .put("shards", shards.size())
+        .put("redis", redisStatus.get());
+  }
+
+  private List<List<Long>> split(List<Long> handles) {
+    List<List<Long>> byShard = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      byShard.add(new ArrayList<>());
+    }
+    for (long handle : handles) {
+      byShard.get(indexOf(handle, shards.size())).add(handle);
+    }
+    return byShard;
+  }
+
+  private <T> Future<List<T>> all(Function<ShardVerticle, Future<T>> call) {
+    List<Future<T>> parts = new ArrayList<>(shards.size());
+    for (ShardVerticle shard : shards) {
+      parts.add(call.apply(shard));
+    }
+    return Future.all(parts).map(all -> {
+      List<T> out = new ArrayList<>(parts.size());
+      parts.forEach(p -> out.add(p.result()));
+      return out;
+    });
+  }
+}

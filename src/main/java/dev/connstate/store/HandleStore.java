@@ -1,0 +1,225 @@
+package dev.connstate.store;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.FieldChange;
+import dev.connstate.model.Fields;
+import dev.connstate.model.MalformedRecordException;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One shard's access to the v2 Redis schema (DESIGN §4). Every change is one atomic call of
+ * the {@code apply.lua} script by SHA, on the shard's pipelined connection.
+ *
+ * <p>The schema, as the commands the script runs for handle 42 with the default prefix:
+ * <pre>
+ * register:   HSET sharpmush:conn:{42} handle 42 version 1 lastSeen 1770999357123 state Connected
+ *                  ipAddress 203.0.113.5:50122 hostname 203.0.113.5:50122 connectionType telnet
+ *                  owner connsrv-1 connectedAt 1770999357123 meta:ConnectionStartTime 1770999357123 …
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SADD sharpmush:conn:active 42
+ *             PUBLISH sharpmush:conn:events {"type":"registered","handle":42,"version":1,…}
+ * bind:       HSET sharpmush:conn:{42} lastSeen 1770999399000 state LoggedIn playerRef #5:1700000000000
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SADD sharpmush:player:{#5:1700000000000} 42
+ *             PUBLISH sharpmush:conn:events {"type":"bound","handle":42,"version":2,…}
+ * update:     HSET sharpmush:conn:{42} lastSeen 1770999400000 meta:WIDTH 120
+ *             HDEL sharpmush:conn:{42} meta:GMCP                      (keys sent as null)
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             PUBLISH sharpmush:conn:events {"type":"updated","handle":42,"version":3,…}
+ * unbind:     HSET … state Connected; HDEL sharpmush:conn:{42} playerRef; HINCRBY; PEXPIRE;
+ *             SREM sharpmush:player:{#5:1700000000000} 42; PUBLISH … "unbound"
+ * disconnect: DEL sharpmush:conn:{42}
+ *             SREM sharpmush:conn:active 42
+ *             SREM sharpmush:player:{#5:1700000000000} 42
+ *             PUBLISH sharpmush:conn:events {"type":"disconnected","handle":42,"version":4,…}
+ * </pre>
+ * Changes to a missing hash are refused ({@link WriteOutcome.Status#NO_CONNECTION}): only
+ * register creates a connection. In Redis Cluster mode the index sets live in other slots, so
+ * the SADD/SREM lines are sent as separate commands right after the script.
+ */
+public final class HandleStore {
+  private static final String TEMPLATE = resource("/lua/apply.lua");
+  private static final String OP_REGISTER = "r";
+  private static final String OP_BIND = "b";
+  private static final String OP_UNBIND = "u";
+  private static final String OP_METADATA = "m";
+  private static final String OP_DISCONNECT = "d";
+
+  private final ShardConnection connection;
+  private final ScriptCaller script;
+  private final RedisKeys keys;
+  private final boolean indexInScript;
+
+  public HandleStore(ShardConnection connection, RedisKeys keys, String origin, long ttlMs,
+                     boolean indexInScript, int shard) {
+    this.connection = connection;
+    this.keys = keys;
+    this.indexInScript = indexInScript;
+    this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, indexInScript, shard));
+  }
+
+  /** The change script as this shard runs it: the template with its constants filled in. */
+  static String scriptSource(RedisKeys keys, String origin, long ttlMs, boolean indexInScript, int shard) {
+    return TEMPLATE
+        .replace("@PREFIX@", keys.prefix())
+        .replace("@CHANNEL@", keys.eventsChannel())
+        .replace("@ORIGIN@", origin)
+        .replace("@TTL@", Long.toString(ttlMs))
+        .replace("@INDEX@", Boolean.toString(indexInScript))
+        .replace("@SHARD@", Integer.toString(shard));
+  }
+
+  /** Loads the change script; call once before the first change. */
+  public Future<Void> start() {
+    return script.load();
+  }
+
+  /** Creates the connection unless it exists; then returns the stored one instead. */
+  public Future<RegisterOutcome> register(ConnectionRecord record) {
+    List<String> args = new ArrayList<>();
+    args.add(OP_REGISTER);
+    args.add(Long.toString(record.lastSeen()));
+    args.addAll(record.registerFields());
+    long handle = record.handle();
+    return script.call(keys.connection(handle), args).compose(r -> {
+      if (Replies.number(r, 0) == 1) {
+        return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null));
+      }
+      return Future.succeededFuture(new RegisterOutcome(false, ConnectionRecord.fromHash(handle, Replies.hash(r.get(1)))));
+    });
+  }
+
+  /** Binds the connection to a player. */
+  public Future<WriteOutcome> bind(long handle, String playerRef, long at) {
+    return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef))
+        .map(HandleStore::outcome)
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
+            ? index(Command.SADD, keys.player(playerRef), handle).map(o) : Future.succeededFuture(o));
+  }
+
+  /** Unbinds the connection from its player. */
+  public Future<WriteOutcome> unbind(long handle, long at) {
+    return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)))
+        .map(HandleStore::outcome)
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
+            ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o) : Future.succeededFuture(o));
+  }
+
+  /** Sets and removes metadata keys ({@code meta:} fields only). */
+  public Future<WriteOutcome> update(long handle, FieldChange change, long at) {
+    List<String> sets = new ArrayList<>();
+    List<String> removals = new ArrayList<>();
+    change.fields().forEach((field, value) -> {
+      if (value == null) {
+        removals.add(Fields.metaKey(field));
+      } else {
+        sets.add(Fields.metaKey(field));
+        sets.add(value);
+      }
+    });
+    List<String> args = new ArrayList<>(3 + sets.size() + removals.size());
+    args.add(OP_METADATA);
+    args.add(Long.toString(at));
+    args.add(Integer.toString(sets.size() / 2));
+    args.addAll(sets);
+    args.addAll(removals);
+    return script.call(keys.connection(handle), args).map(HandleStore::outcome);
+  }
+
+  /** Removes the connection and its index entries. */
+  public Future<WriteOutcome> disconnect(long handle, String reason, long at) {
+    List<String> args = reason == null ? List.of(OP_DISCONNECT, Long.toString(at))
+        : List.of(OP_DISCONNECT, Long.toString(at), reason);
+    return script.call(keys.connection(handle), args)
+        .map(HandleStore::outcome)
+        .compose(o -> {
+          if (o.status() != WriteOutcome.Status.APPLIED || indexInScript) {
+            return Future.succeededFuture(o);
+          }
+          Future<Void> active = index(Command.SREM, keys.active(), handle);
+          return o.boundRef() == null ? active.map(o)
+              : active.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
+        });
+  }
+
+  /** Reads one connection; null when Redis has none. Fails on a malformed hash. */
+  public Future<ConnectionRecord> read(long handle) {
+    return connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle))).map(r -> {
+      Map<String, String> hash = Replies.hash(r);
+      return hash.isEmpty() ? null : ConnectionRecord.fromHash(handle, hash);
+    });
+  }
+
+  /**
+   * Reads many connections with one pipelined batch of HGETALL. Each result is the connection,
+   * null if Redis has none, or the {@link MalformedRecordException} that explains why it
+   * cannot be read.
+   */
+  public Future<List<Object>> readAll(List<Long> handles) {
+    List<Request> requests = new ArrayList<>(handles.size());
+    for (long handle : handles) {
+      requests.add(Request.cmd(Command.HGETALL).arg(keys.connection(handle)));
+    }
+    return connection.batch(requests).map(replies -> {
+      List<Object> out = new ArrayList<>(handles.size());
+      for (int i = 0; i < handles.size(); i++) {
+        Map<String, String> hash = Replies.hash(replies.get(i));
+        if (hash.isEmpty()) {
+          out.add(null);
+        } else {
+          try {
+            out.add(ConnectionRecord.fromHash(handles.get(i), hash));
+          } catch (MalformedRecordException | IllegalArgumentException e) {
+            out.add(e instanceof MalformedRecordException m ? m
+                : new MalformedRecordException("handle " + handles.get(i) + ": " + e.getMessage()));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private Future<Void> index(Command command, String set, long handle) {
+    if (indexInScript) {
+      return Future.succeededFuture();
+    }
+    return connection.send(Request.cmd(command).arg(set).arg(handle)).mapEmpty();
+  }
+
+  private static WriteOutcome outcome(Response r) {
+    long code = Replies.number(r, 0);
+    if (code == 1) {
+      return new WriteOutcome(WriteOutcome.Status.APPLIED, Replies.number(r, 1), Replies.text(r, 2));
+    }
+    if (code == 0) {
+      return new WriteOutcome(WriteOutcome.Status.UNCHANGED, Replies.number(r, 1), Replies.text(r, 2));
+    }
+    if (code == -2) {
+      return new WriteOutcome(WriteOutcome.Status.CONFLICT, 0, Replies.text(r, 1));
+    }
+    return new WriteOutcome(WriteOutcome.Status.NO_CONNECTION, 0, null);
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = HandleStore.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("the jar lacks " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

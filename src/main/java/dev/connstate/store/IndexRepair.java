@@ -1,0 +1,66 @@
+package dev.connstate.store;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Removes members of {@code …conn:active} that point at no connection (orphans: their hash
+ * expired or was never written). A member is removed only if its hash is still missing at
+ * that moment, so a handle registered meanwhile by another sidecar keeps its entry. In Redis
+ * Cluster the check and the removal cannot be one script (other slots) and run as two steps.
+ */
+public final class IndexRepair {
+  private static final String SCRIPT = """
+      local removed = 0
+      for i = 2, #ARGV do
+        if redis.call('EXISTS', ARGV[1] .. 'conn:{' .. ARGV[i] .. '}') == 0 then
+          removed = removed + redis.call('SREM', KEYS[1], ARGV[i])
+        end
+      end
+      return removed
+      """;
+
+  private final Redis redis;
+  private final RedisKeys keys;
+  private final boolean cluster;
+
+  public IndexRepair(Redis redis, RedisKeys keys, boolean cluster) {
+    this.redis = redis;
+    this.keys = keys;
+    this.cluster = cluster;
+  }
+
+  /** Removes the orphans among {@code handles}; returns how many were removed. */
+  public Future<Long> removeOrphans(List<Long> handles) {
+    if (handles.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    if (cluster) {
+      return removeInTwoSteps(handles);
+    }
+    Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(1).arg(keys.active()).arg(keys.prefix());
+    handles.forEach(eval::arg);
+    return redis.send(eval).map(r -> r.toLong());
+  }
+
+  private Future<Long> removeInTwoSteps(List<Long> handles) {
+    List<Future<Response>> checks = new ArrayList<>();
+    handles.forEach(h -> checks.add(redis.send(Request.cmd(Command.EXISTS).arg(keys.connection(h)))));
+    return Future.all(checks).compose(all -> {
+      Request srem = Request.cmd(Command.SREM).arg(keys.active());
+      int n = 0;
+      for (int i = 0; i < handles.size(); i++) {
+        if (checks.get(i).result().toLong() == 0) {
+          srem.arg(handles.get(i));
+          n++;
+        }
+      }
+      return n == 0 ? Future.succeededFuture(0L) : redis.send(srem).map(r -> r.toLong());
+    });
+  }
+}

@@ -1,0 +1,12 @@
+package dev.connstate.store;
+
+import dev.connstate.model.ConnectionRecord;
+
+/**
+ * What Redis did with a register.
+ *
+ * @param created true if this call created the connection (at version 1)
+ * @param existing when not created: the connection as Redis holds it
+ */
+public record RegisterOutcome(boolean created, ConnectionRecord existing) {
+}

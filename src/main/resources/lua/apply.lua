@@ -1,0 +1,163 @@
+-- connstate v2: one change to one connection, atomically (DESIGN §4).
+-- Sets/removes hash fields, increments `version`, refreshes the expiry, keeps the index sets
+-- (unless INDEX is false: Redis Cluster forbids cross-slot keys, so the sidecar updates them
+-- itself) and publishes the change event carrying the new version.
+--
+-- KEYS[1] the connection hash, e.g. sharpmush:conn:{42}
+-- ARGV[1] op: r register | b bind | u unbind | m metadata update | d disconnect
+-- ARGV[2] time of the change, Unix ms
+-- r: field, value, ...      (every field but handle, version, lastSeen)
+-- b: playerRef
+-- m: n, key1, value1, ... keyN, valueN, removedKey, ...   (metadata keys, without meta:)
+-- d: [reason]
+-- Returns {1, version} applied, {0, version} unchanged, {-1} no such connection,
+-- {-2, boundRef} bound to another player; r returns {0, HGETALL} when the connection exists;
+-- b, u and d also return the previous playerRef (false if none) third.
+-- This copy belongs to shard @SHARD@. Each shard's text (so its SHA) differs, so only that
+-- shard's own SCRIPT LOAD can load it, and its NOSCRIPT barrier keeps its writes in order.
+local PREFIX = '@PREFIX@'
+local CHANNEL = '@CHANNEL@'
+local ORIGIN = '@ORIGIN@'
+local TTL = @TTL@
+local INDEX = @INDEX@
+
+local key, op, at = KEYS[1], ARGV[1], ARGV[2]
+local handle = string.match(key, '{(%d+)}$')
+local NUMERIC = { connectedAt = true }
+
+local function publish(kind, version, changes)
+  redis.call('PUBLISH', CHANNEL, '{"type":"' .. kind .. '","handle":' .. handle .. ',"version":' .. version ..
+    ',"changes":' .. changes .. ',"origin":"' .. ORIGIN .. '","at":' .. at .. '}')
+end
+
+local function playerKey(ref)
+  return PREFIX .. 'player:{' .. ref .. '}'
+end
+
+-- the event's "changes": plain fields on top, meta:<K> under "metadata", removals as null
+local function changesJson(sets, dels)
+  local top, meta = {}, {}
+  for i = 1, #sets, 2 do
+    local f, v = sets[i], sets[i + 1]
+    if string.sub(f, 1, 5) == 'meta:' then
+      meta[#meta + 1] = cjson.encode(string.sub(f, 6)) .. ':' .. cjson.encode(v)
+    elseif NUMERIC[f] then
+      top[#top + 1] = '"' .. f .. '":' .. v
+    else
+      top[#top + 1] = '"' .. f .. '":' .. cjson.encode(v)
+    end
+  end
+  for _, f in ipairs(dels) do
+    if string.sub(f, 1, 5) == 'meta:' then
+      meta[#meta + 1] = cjson.encode(string.sub(f, 6)) .. ':null'
+    else
+      top[#top + 1] = '"' .. f .. '":null'
+    end
+  end
+  if #meta > 0 then
+    top[#top + 1] = '"metadata":{' .. table.concat(meta, ',') .. '}'
+  end
+  return '{' .. table.concat(top, ',') .. '}'
+end
+
+-- store a change: fields, lastSeen, version + 1, expiry; returns the new version
+local function store(sets, dels)
+  redis.call('HSET', key, 'lastSeen', at, unpack(sets))
+  if #dels > 0 then
+    redis.call('HDEL', key, unpack(dels))
+  end
+  local version = redis.call('HINCRBY', key, 'version', 1)
+  redis.call('PEXPIRE', key, TTL)
+  return version
+end
+
+if op == 'r' then
+  if redis.call('EXISTS', key) == 1 then
+    return { 0, redis.call('HGETALL', key) }
+  end
+  local sets = {}
+  for i = 3, #ARGV do
+    sets[#sets + 1] = ARGV[i]
+  end
+  local changes = changesJson(sets, {})
+  redis.call('HSET', key, 'handle', handle, 'version', 1, 'lastSeen', at, unpack(sets))
+  redis.call('PEXPIRE', key, TTL)
+  if INDEX then
+    redis.call('SADD', PREFIX .. 'conn:active', handle)
+  end
+  publish('registered', 1, changes)
+  return { 1, 1 }
+end
+
+if op == 'd' then
+  if redis.call('EXISTS', key) == 0 then
+    return { 0, 0 }
+  end
+  local bound = redis.call('HGET', key, 'playerRef')
+  local version = tonumber(redis.call('HGET', key, 'version') or '0') + 1
+  redis.call('DEL', key)
+  if INDEX then
+    redis.call('SREM', PREFIX .. 'conn:active', handle)
+    if bound then
+      redis.call('SREM', playerKey(bound), handle)
+    end
+  end
+  local changes = '{}'
+  if ARGV[3] then
+    changes = '{"reason":' .. cjson.encode(ARGV[3]) .. '}'
+  end
+  publish('disconnected', version, changes)
+  return { 1, version, bound }
+end
+
+if redis.call('EXISTS', key) == 0 then
+  return { -1 }
+end
+
+if op == 'm' then
+  local n = tonumber(ARGV[3])
+  local sets, dels = {}, {}
+  for i = 4, 3 + 2 * n, 2 do
+    sets[#sets + 1] = 'meta:' .. ARGV[i]
+    sets[#sets + 1] = ARGV[i + 1]
+  end
+  for i = 4 + 2 * n, #ARGV do
+    dels[#dels + 1] = 'meta:' .. ARGV[i]
+  end
+  local changes = changesJson(sets, dels)
+  local version = store(sets, dels)
+  publish('updated', version, changes)
+  return { 1, version }
+end
+
+if op == 'b' then
+  local ref = ARGV[3]
+  local bound = redis.call('HGET', key, 'playerRef')
+  if bound == ref then
+    return { 0, tonumber(redis.call('HGET', key, 'version')), bound }
+  end
+  if bound then
+    return { -2, bound }
+  end
+  local version = store({ 'state', 'LoggedIn', 'playerRef', ref }, {})
+  if INDEX then
+    redis.call('SADD', playerKey(ref), handle)
+  end
+  publish('bound', version, '{"state":"LoggedIn","playerRef":' .. cjson.encode(ref) .. '}')
+  return { 1, version, false }
+end
+
+if op == 'u' then
+  local bound = redis.call('HGET', key, 'playerRef')
+  if not bound then
+    return { 0, tonumber(redis.call('HGET', key, 'version')), false }
+  end
+  local version = store({ 'state', 'Connected' }, { 'playerRef' })
+  if INDEX then
+    redis.call('SREM', playerKey(bound), handle)
+  end
+  publish('unbound', version, '{"state":"Connected","playerRef":null}')
+  return { 1, version, bound }
+end
+
+return redis.error_reply('connstate: unknown op ' .. tostring(op))
