@@ -1,0 +1,68 @@
+package dev.connstate.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/** Blocking waits for tests (never on an event loop): for a future, or for a condition to become true. */
+public final class Await {
+  public static final Duration DEFAULT = Duration.ofSeconds(20);
+
+  private Await() {
+  }
+
+  /** The result of {@code future}, failing the test if it fails or takes longer than 20 s. */
+  public static <T> T result(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(DEFAULT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("expected success, got " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no result within " + DEFAULT, e);
+    }
+  }
+
+  /** The {@link ReplyException} {@code future} fails with, failing the test if it succeeds. */
+  public static ReplyException failure(Future<?> future) {
+    try {
+      Object value = future.toCompletionStage().toCompletableFuture().get(DEFAULT.toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError("expected a failure, got " + value);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ReplyException reply) {
+        return reply;
+      }
+      throw new AssertionError("expected a ReplyException, got " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no failure within " + DEFAULT, e);
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, checking every 10 ms, for state that converges in the
+   * background (write-behind, another sidecar) and has no event to wait on.
+   */
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not true within " + timeout + ": " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.connstate.testing;
+
+import dev.connstate.redis.RedisProcess;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A real redis-server for one test class, on a free port of 127.0.0.1: the one on PATH if
+ * there is one, else the binary embedded-redis ships. Tests can kill it ({@code SIGKILL}) and
+ * start it again on the same port, and read what it holds with plain commands.
+ */
+public final class TestRedis implements AutoCloseable {
+  private final RedisProcess process;
+  private final Vertx vertx = Vertx.vertx();
+  private Redis client;
+
+  private TestRedis(List<String> extraArgs) {
+    Path binary = RedisProcess.binaryOnPath() != null ? RedisProcess.binaryOnPath() : RedisProcess.bundledBinary();
+    try {
+      Path dir = Files.createTempDirectory("connstate-test-redis");
+      process = new RedisProcess(binary, RedisProcess.freePort(), dir, extraArgs);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    process.start();
+    client = Redis.createClient(vertx, new RedisOptions().setConnectionString(process.url()).setMaxPoolSize(4));
+  }
+
+  /** Starts a server that keeps nothing on disk. */
+  public static TestRedis start() {
+    return new TestRedis(List.of());
+  }
+
+  /** Starts a server with extra redis-server arguments (e.g. {@code --appendonly yes}). */
+  public static TestRedis start(String... extraArgs) {
+    return new TestRedis(List.of(extraArgs));
+  }
+
+  public String url() {
+    return process.url();
+  }
+
+  public int port() {
+    return process.port();
+  }
+
+  /** Kills the server with SIGKILL. */
+  public void kill() {
+    process.kill();
+  }
+
+  /** Starts the server again on the same port. */
+  public void restart() {
+    process.start();
+  }
+
+  /** Runs one command and returns its reply. */
+  public Response call(String command, Object... args) {
+    Request request = Request.cmd(Command.create(command));
+    for (Object arg : args) {
+      request.arg(arg.toString());
+    }
+    return Await.result(client.send(request));
+  }
+
+  public Map<String, String> hgetall(String key) {
+    Response r = call("HGETALL", key);
+    Map<String, String> out = new HashMap<>();
+    if (r == null) {
+      return out;
+    }
+    if (r.isMap()) {
+      r.getKeys().forEach(k -> out.put(k, r.get(k).toString()));
+    } else {
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        out.put(r.get(i).toString(), r.get(i + 1).toString());
+      }
+    }
+    return out;
+  }
+
+  public Set<String> smembers(String key) {
+    Set<String> out = new HashSet<>();
+    Response r = call("SMEMBERS", key);
+    if (r != null) {
+      r.forEach(m -> out.add(m.toString()));
+    }
+    return out;
+  }
+
+  /** Remaining time to live in ms: -1 none, -2 no such key. */
+  public long pttl(String key) {
+    return call("PTTL", key).toLong();
+  }
+
+  public boolean exists(String key) {
+    return call("EXISTS", key).toLong() == 1;
+  }
+
+  @Override
+  public void close() {
+    Future<Void> closed = client.close().eventually(vertx::close);
+    Await.result(closed);
+    process.stop();
+  }
+}
