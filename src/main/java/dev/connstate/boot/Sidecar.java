@@ -19,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -171,19 +172,28 @@ public final class Sidecar {
         });
   }
 
-  /** Stops taking commands, then stops everything and closes Vert.x. */
+  /**
+   * Stops taking commands, then stops everything and closes Vert.x. The returned future is
+   * completed from outside any Vert.x context, so a caller can wait on it after Vert.x is gone.
+   */
   public Future<Void> stop() {
     LOG.info("connstate stopping");
+    Promise<Void> stopped = Promise.promise();
     Future<Void> commandsStopped = Future.succeededFuture();
     for (String id : commandDeployments) {
       commandsStopped = commandsStopped.compose(v -> vertx.undeploy(id));
     }
-    return commandsStopped
-        .eventually(() -> {
-          redisHealth.stop();
-          return vertx.close();
-        })
-        .onComplete(ar -> LOG.info("connstate stopped"));
+    commandsStopped.onComplete(undeployed -> {
+      if (undeployed.failed()) {
+        LOG.warn("stopping the command consumers failed: {}", undeployed.cause().toString());
+      }
+      redisHealth.stop();
+      vertx.close().onComplete(closed -> {
+        LOG.info("connstate stopped");
+        stopped.handle(closed);
+      });
+    });
+    return stopped.future();
   }
 
   public Vertx vertx() {

@@ -15,6 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -51,35 +53,46 @@ public final class ServeCommand implements Callable<Integer> {
       LOG.error("store.schema={} is not available in this version; only 'hash' is", config.schema().name().toLowerCase());
       return 2;
     }
-    RedisProcess embedded = config.redis().embedded() ? startEmbeddedRedis() : null;
-    String url = embedded != null ? embedded.url() : config.redis().url();
-    Sidecar sidecar;
+    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicReference<RedisProcess> embedded = new AtomicReference<>();
+    AtomicReference<Future<Sidecar>> starting = new AtomicReference<>();
+    // installed before anything starts, so a SIGTERM during start-up still stops what was started
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(config, starting.get(), embedded.get(), stopped),
+        "connstate-shutdown"));
+    if (config.redis().embedded()) {
+      embedded.set(startEmbeddedRedis());
+    }
+    String url = embedded.get() != null ? embedded.get().url() : config.redis().url();
+    starting.set(Sidecar.start(config, url));
     try {
-      sidecar = Sidecar.start(config, url).toCompletionStage().toCompletableFuture().get();
+      starting.get().toCompletionStage().toCompletableFuture().get();
     } catch (ExecutionException e) {
-      if (embedded != null) {
-        embedded.stop();
-      }
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        sidecar.stop().toCompletionStage().toCompletableFuture()
-            .get(config.shutdownDrainMs() + 10_000, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (ExecutionException | TimeoutException e) {
-        LOG.error("connstate did not stop cleanly: {}", e.toString());
-      } finally {
-        if (embedded != null) {
-          embedded.stop();
-        }
-        stopped.countDown();
-      }
-    }, "connstate-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static void shutDown(SidecarConfig config, Future<Sidecar> starting, RedisProcess embedded,
+                               CountDownLatch stopped) {
+    try {
+      if (starting != null && starting.succeeded()) {
+        starting.result().stop().toCompletionStage().toCompletableFuture()
+            .get(config.shutdownDrainMs() + 10_000, TimeUnit.MILLISECONDS);
+      } else if (starting != null && !starting.isComplete()) {
+        LOG.warn("stopped while still starting: exiting without draining");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.error("connstate did not stop cleanly: {}", e.getCause() == null ? e : e.getCause().toString());
+    } finally {
+      if (embedded != null) {
+        embedded.stop();
+        LOG.info("embedded Redis stopped");
+      }
+      stopped.countDown();
+    }
   }
 
   private static RedisProcess startEmbeddedRedis() throws Exception {
