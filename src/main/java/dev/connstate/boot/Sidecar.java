@@ -77,10 +77,18 @@ public final class Sidecar {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     Sidecar sidecar = new Sidecar(config, redisUrl, vertx, registry);
-    return sidecar.boot().recover(e -> {
-      LOG.error("connstate failed to start: {}", e.getMessage(), e);
-      return vertx.close().transform(v -> Future.failedFuture(e));
+    // completed outside Vert.x: after a failed boot, Vert.x is closed before the caller hears of it
+    Promise<Sidecar> started = Promise.promise();
+    sidecar.boot().onComplete(ar -> {
+      if (ar.succeeded()) {
+        started.complete(sidecar);
+      } else {
+        LOG.error("connstate failed to start: {}", ar.cause().getMessage());
+        LOG.debug("start-up failure", ar.cause());
+        sidecar.shutDown().onComplete(closed -> started.fail(ar.cause()));
+      }
     });
+    return started.future();
   }
 
   private Future<Sidecar> boot() {
@@ -187,13 +195,28 @@ public final class Sidecar {
       if (undeployed.failed()) {
         LOG.warn("stopping the command consumers failed: {}", undeployed.cause().toString());
       }
-      redisHealth.stop();
-      vertx.close().onComplete(closed -> {
+      shutDown().onComplete(closed -> {
         LOG.info("connstate stopped");
         stopped.handle(closed);
       });
     });
     return stopped.future();
+  }
+
+  /** Closes the Redis client, then Vert.x; whatever failed to start is simply closed. */
+  private Future<Void> shutDown() {
+    if (redisHealth != null) {
+      redisHealth.stop();
+    }
+    Promise<Void> closed = Promise.promise();
+    Future<Void> redisClosed = redis == null ? Future.succeededFuture() : redis.close();
+    redisClosed.onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("closing the Redis client failed: {}", ar.cause().toString());
+      }
+      vertx.close().onComplete(closed);
+    });
+    return closed.future();
   }
 
   public Vertx vertx() {

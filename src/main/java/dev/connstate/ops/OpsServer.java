@@ -45,6 +45,9 @@ public final class OpsServer extends VerticleBase {
         .end(registry.scrape()));
     server = vertx.createHttpServer();
     return server.requestHandler(router).listen(config.http().port(), config.http().host())
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + config.http().host() + ":"
+            + config.http().port() + " for health and metrics (set http.port / CONNSTATE_HTTP_PORT): "
+            + e.getMessage(), e)))
         .onSuccess(s -> LOG.info("health and metrics on http://{}:{}/health", config.http().host(), s.actualPort()));
   }
 

@@ -59,6 +59,9 @@ public final class RedisHealth {
   }
 
   private synchronized void ping(RedisConnection conn) {
+    if (connection != conn) {
+      conn.exceptionHandler(e -> record("DOWN", -1, "connection failed: " + e.getMessage()));
+    }
     connection = conn;
     AtomicBoolean done = new AtomicBoolean();
     long started = System.nanoTime();

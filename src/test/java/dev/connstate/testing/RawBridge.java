@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * A TCP event-bus bridge client written for the tests with plain sockets and frames built by
@@ -77,21 +78,74 @@ public final class RawBridge implements AutoCloseable {
 
   /** Waits for the frame addressed to {@code replyAddress}, keeping other frames for later. */
   public JsonObject awaitReply(String replyAddress) {
+    return awaitFrame("the reply to " + replyAddress, f -> replyAddress.equals(f.getString("address")));
+  }
+
+  /** Waits for the first frame that {@code wanted} accepts, keeping other frames for later. */
+  public JsonObject awaitFrame(String what, Predicate<JsonObject> wanted) {
     for (JsonObject f : unclaimed) {
-      if (replyAddress.equals(f.getString("address"))) {
+      if (wanted.test(f)) {
         unclaimed.remove(f);
         return f;
       }
     }
     while (true) {
-      JsonObject f = read();
+      JsonObject f = readFromSocket();
       if (f == null) {
-        throw new AssertionError("connection closed while waiting for " + replyAddress);
+        throw new AssertionError("connection closed while waiting for " + what);
       }
-      if (replyAddress.equals(f.getString("address"))) {
+      if (wanted.test(f)) {
         return f;
       }
       unclaimed.add(f);
+    }
+  }
+
+  /**
+   * Sends a {@code ping} and returns, in order, the frames that arrived before its
+   * {@code pong} (and any not claimed yet): a barrier proving what the sidecar sent this
+   * client up to now. The sidecar answers a client's frames in the order it sent them.
+   */
+  public List<JsonObject> framesBeforePong() {
+    write(new JsonObject().put("type", "ping"));
+    List<JsonObject> before = new ArrayList<>(unclaimed);
+    unclaimed.clear();
+    while (true) {
+      JsonObject f = readFromSocket();
+      if (f == null) {
+        throw new AssertionError("connection closed while waiting for a pong");
+      }
+      if ("pong".equals(f.getString("type"))) {
+        return before;
+      }
+      before.add(f);
+    }
+  }
+
+  /**
+   * Every frame up to the moment the sidecar closes the connection (end of stream or reset),
+   * failing if it stays open longer than the socket timeout.
+   */
+  public List<JsonObject> framesUntilClosed() {
+    List<JsonObject> frames = new ArrayList<>(unclaimed);
+    unclaimed.clear();
+    while (true) {
+      JsonObject f = readFromSocket();
+      if (f == null) {
+        return frames;
+      }
+      frames.add(f);
+    }
+  }
+
+  /** Writes {@code bytes}; false if the sidecar closed (or reset) the connection meanwhile. */
+  public boolean tryWriteRaw(byte[] bytes) {
+    try {
+      out.write(bytes);
+      out.flush();
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -100,6 +154,10 @@ public final class RawBridge implements AutoCloseable {
     if (!unclaimed.isEmpty()) {
       return unclaimed.poll();
     }
+    return readFromSocket();
+  }
+
+  private JsonObject readFromSocket() {
     try {
       int length = in.readInt();
       byte[] payload = new byte[length];

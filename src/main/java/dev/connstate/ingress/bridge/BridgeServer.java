@@ -37,11 +37,12 @@ public final class BridgeServer extends VerticleBase {
         .setTcpNoDelay(true));
     server.connectHandler(socket -> {
       clients.incrementAndGet();
-      socket.closeHandler(v -> clients.decrementAndGet());
-      new BridgeSession(socket, vertx.eventBus(), settings, metrics).start();
+      new BridgeSession(socket, vertx.eventBus(), settings, metrics, clients::decrementAndGet).start();
     });
-    return server.listen().onSuccess(s -> LOG.info("TCP event-bus bridge listening on {}:{}", settings.host(),
-        s.actualPort()));
+    return server.listen()
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot listen on " + settings.host() + ":"
+            + settings.port() + " for the TCP bridge (set bridge.port / CONNSTATE_BRIDGE_PORT): " + e.getMessage(), e)))
+        .onSuccess(s -> LOG.info("TCP event-bus bridge listening on {}:{}", settings.host(), s.actualPort()));
   }
 
   @Override

@@ -37,6 +37,7 @@ final class BridgeSession {
   private final EventBus eventBus;
   private final SidecarConfig.BridgeSettings settings;
   private final Metrics metrics;
+  private final Runnable onClose;
   private final RecordParser parser = RecordParser.newFixed(4);
   private final Map<String, MessageConsumer<Object>> registrations = new HashMap<>();
   private boolean readingLength = true;
@@ -44,11 +45,14 @@ final class BridgeSession {
   private boolean paused;
   private int inflight;
 
-  BridgeSession(NetSocket socket, EventBus eventBus, SidecarConfig.BridgeSettings settings, Metrics metrics) {
+  /** {@code onClose} runs once when the socket closes (a socket has only one close handler: this one). */
+  BridgeSession(NetSocket socket, EventBus eventBus, SidecarConfig.BridgeSettings settings, Metrics metrics,
+                Runnable onClose) {
     this.socket = socket;
     this.eventBus = eventBus;
     this.settings = settings;
     this.metrics = metrics;
+    this.onClose = onClose;
   }
 
   void start() {
@@ -239,6 +243,7 @@ final class BridgeSession {
 
   private void closed() {
     closed = true;
+    onClose.run();
     registrations.values().forEach(c -> c.unregister().onFailure(e -> LOG.warn("bridge client {}: unregistering {}"
         + " failed", socket.remoteAddress(), c.address(), e)));
     registrations.clear();
