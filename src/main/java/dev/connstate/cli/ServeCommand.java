@@ -103,7 +103,8 @@ public final class ServeCommand implements Callable<Integer> {
     LOG.warn("CONNSTATE_REDIS_URL is not set: started an EMBEDDED Redis on 127.0.0.1:{} (development only).",
         redis.port());
     LOG.warn("Connection state lives only as long as this process and is shared with no other sidecar.");
-    LOG.warn("Set CONNSTATE_REDIS_URL=redis://host:6379 to use a real Redis.");
+    LOG.warn("Inspect it with: redis-cli -p {}   Set CONNSTATE_REDIS_URL=redis://host:6379 to use a real Redis.",
+        redis.port());
     LOG.warn("*****************************************************************************************");
     return redis;
   }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The sidecar's mutable copy of one connection. Only the shard that owns the handle touches
@@ -182,10 +183,13 @@ public final class ConnectionRecord {
     if (owner != null) {
       json.put(Fields.OWNER, owner);
     }
+    // sorted, so replies read the same every time (a JsonObject keeps insertion order)
+    JsonObject meta = new JsonObject();
+    new TreeMap<>(metadata).forEach(meta::put);
     return json.put(Fields.CONNECTED_AT, connectedAt)
         .put(Fields.LAST_SEEN, lastSeen)
         .put(Fields.VERSION, version)
-        .put(Fields.METADATA, new JsonObject(new java.util.TreeMap<String, Object>(metadata)));
+        .put(Fields.METADATA, meta);
   }
 
   public long handle() {
