@@ -560,22 +560,47 @@ class CommandsTest extends CommandsTestSupport {
     }
 
     @Test
-    @DisplayName("with handles touches each live one and reports the unknown ones")
+    @DisplayName("with handles touches each live one and reports the unknown ones (and none refused)")
     void touchesMany() {
       register(1);
       register(2);
       send(Addresses.UPDATE, updateBody(1, new JsonObject().put("LastConnectionSignal", "0")).put("critical", true));
       send(Addresses.UPDATE, updateBody(2, new JsonObject().put("LastConnectionSignal", "0")).put("critical", true));
       JsonObject reply = send(Addresses.TOUCH, new JsonObject().put("handles", new JsonArray().add(1).add(99).add(2)));
-      assertThat(reply.fieldNames()).containsExactlyInAnyOrder("handles", "persisted", "unknown");
+      assertThat(reply.fieldNames()).containsExactlyInAnyOrder("handles", "persisted", "unknown", "refused");
       assertThat(longs(reply.getJsonArray("handles"))).containsExactly(1L, 2L);
       assertThat(longs(reply.getJsonArray("unknown"))).containsExactly(99L);
+      assertThat(reply.getJsonArray("refused")).isEmpty();
       assertThat(reply.getValue("persisted")).isEqualTo(false);
       for (long h : List.of(1L, 2L)) {
         Await.until("touch of " + h + " stored", CONVERGE,
             () -> !"0".equals(redis.hgetall(keys.connection(h)).get("meta:LastConnectionSignal")));
       }
       assertThat(redis.exists(keys.connection(99))).isFalse();
+    }
+
+    @Test
+    @DisplayName("with handles reports as refused, not touched, a handle the full write-behind backlog cannot take")
+    void touchManyReportsRefused() {
+      try (TestSidecar small = TestSidecar.start(redis, TestSidecar.newPrefix("commands-backlog"), INSTANCE,
+          new JsonObject().put("maxPendingHandles", 1))) {
+        Await.result(small.client().register(1, "10.0.0.1:1", "h", "telnet"));
+        Await.result(small.client().register(2, "10.0.0.2:2", "h", "telnet"));
+        redis.call("CLIENT", "PAUSE", 5000, "WRITE");
+        try {
+          Await.result(small.client().update(1, Map.of("STALLED", "1")));
+          JsonObject reply = Await.result(small.client().request(Addresses.TOUCH,
+              new JsonObject().put("handles", new JsonArray().add(1).add(2).add(99))));
+          assertThat(longs(reply.getJsonArray("handles"))).containsExactly(1L);
+          assertThat(longs(reply.getJsonArray("refused"))).containsExactly(2L);
+          assertThat(longs(reply.getJsonArray("unknown"))).containsExactly(99L);
+          assertThat(Await.result(small.client().get(2)).metadata().get("LastConnectionSignal"))
+              .as("the refused touch changed nothing")
+              .isEqualTo(Await.result(small.client().get(2)).metadata().get("ConnectionStartTime"));
+        } finally {
+          redis.call("CLIENT", "UNPAUSE");
+        }
+      }
     }
 
     @Test

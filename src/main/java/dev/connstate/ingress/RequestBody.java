@@ -108,7 +108,7 @@ final class RequestBody {
       return null;
     }
     int max = limits.maxFieldLength();
-    if (!(value instanceof String s) || s.isEmpty() || s.length() > max || hasControl(s)) {
+    if (!(value instanceof String s) || s.isEmpty() || characters(s) > max || hasControl(s)) {
       throw CommandFailure.badRequest(field, "expected a string of 1 to " + max
           + " characters without control characters, got " + shown(value));
     }
@@ -169,7 +169,7 @@ final class RequestBody {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : object) {
       String key = e.getKey();
-      if (key.isEmpty() || key.length() > limits.maxKeyLength() || hasControl(key)) {
+      if (key.isEmpty() || characters(key) > limits.maxKeyLength() || hasControl(key)) {
         throw CommandFailure.badRequest(field, "keys must be 1 to " + limits.maxKeyLength()
             + " characters without control characters, got " + shown(key));
       }
@@ -203,6 +203,11 @@ final class RequestBody {
       return handleValue(field, Long.parseLong(s));
     }
     throw CommandFailure.badRequest(field, "expected the cursor string of a previous list reply, got " + shown(value));
+  }
+
+  /** Characters as a person counts them: code points, so an emoji is one, not two UTF-16 units. */
+  private static int characters(String s) {
+    return s.codePointCount(0, s.length());
   }
 
   private static boolean hasControl(String s) {

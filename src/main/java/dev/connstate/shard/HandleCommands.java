@@ -63,21 +63,6 @@ final class HandleCommands {
     return run(command);
   }
 
-  /** Touches {@code handle} if it is live; false if it is not. */
-  boolean touch(long handle) {
-    HandleSlot slot = state.get(handle);
-    if (slot == null || !slot.live()) {
-      return false;
-    }
-    if (slot.busy) {
-      slot.await(() -> run(new Command.Touch(handle)).onFailure(e -> LOG.debug("touch of {} after a critical change: {}",
-          handle, e.getMessage())));
-    } else {
-      run(new Command.Touch(handle));
-    }
-    return true;
-  }
-
   private Future<JsonObject> run(Command.ForHandle command) {
     try {
       if (command instanceof Command.Get get) {
@@ -280,8 +265,14 @@ final class HandleCommands {
           LOG.info("Redis confirmed the {} of handle {} after its 503; its event will update this sidecar", what, handle);
         }
       } else if (promise.tryFail(storeFailure(ar.cause(), handle, what))) {
-        env.metrics().redisWriteFailure(PATH, FailureReasons.of(ar.cause()));
-        env.problems().warn("critical change failed, answered 503", what + " of handle " + handle, ar.cause());
+        if (ar.cause() instanceof MalformedRecordException) {
+          env.metrics().malformed("stored");
+          LOG.error("the stored connection {} is malformed, answered 500 to a {}: {}", handle, what,
+              ar.cause().getMessage());
+        } else {
+          env.metrics().redisWriteFailure(PATH, FailureReasons.of(ar.cause()));
+          env.problems().warn("critical change failed, answered 503", what + " of handle " + handle, ar.cause());
+        }
       }
     });
     return promise.future();

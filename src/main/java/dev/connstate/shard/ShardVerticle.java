@@ -1,10 +1,13 @@
 package dev.connstate.shard;
 
+import dev.connstate.config.SidecarConfig;
 import dev.connstate.events.ChangeEvent;
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.MalformedRecordException;
 import dev.connstate.model.PlayerRef;
 import dev.connstate.protocol.Command;
+import dev.connstate.protocol.CommandFailure;
+import dev.connstate.protocol.FailureCode;
 import dev.connstate.store.HandleStore;
 import dev.connstate.store.ShardConnection;
 import io.vertx.core.Future;
@@ -50,9 +53,9 @@ public final class ShardVerticle extends VerticleBase {
     return env.redis().connect().compose(redis -> {
       redis.exceptionHandler(e -> env.problems().warn("shard Redis connection error", "shard " + index, e));
       connection = new ShardConnection(redis, MAX_INFLIGHT);
-      boolean indexInScript = env.config().redis().mode() != dev.connstate.config.SidecarConfig.RedisMode.CLUSTER;
+      boolean cluster = env.config().redis().mode() == SidecarConfig.RedisMode.CLUSTER;
       store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
-          indexInScript, index);
+          cluster, index);
       events = new EventApplier(state, store, vertx.eventBus(), env);
       WriteBehind writeBehind = new WriteBehind(vertx, state, store, env);
       commands = new HandleCommands(vertx, state, store, writeBehind, events, env);
@@ -70,17 +73,38 @@ public final class ShardVerticle extends VerticleBase {
     return submit(() -> commands.execute(command));
   }
 
-  /** Touches each handle that is live here; returns the handles that were not. */
-  public Future<List<Long>> touch(List<Long> handles) {
+  /**
+   * Touches each of these handles, each in its turn like a single touch; the outcome per handle
+   * is {@link TouchOutcome}. Fails only on an unexpected error.
+   */
+  public Future<List<TouchOutcome>> touch(List<Long> handles) {
     return submit(() -> {
-      List<Long> unknown = new ArrayList<>();
+      List<Future<TouchOutcome>> outcomes = new ArrayList<>(handles.size());
       for (long handle : handles) {
-        if (!commands.touch(handle)) {
-          unknown.add(handle);
-        }
+        outcomes.add(commands.execute(new Command.Touch(handle)).map(reply -> TouchOutcome.TOUCHED)
+            .recover(e -> TouchOutcome.of(e)));
       }
-      return Future.succeededFuture(unknown);
+      return Future.all(outcomes).map(all -> {
+        List<TouchOutcome> out = new ArrayList<>(outcomes.size());
+        outcomes.forEach(f -> out.add(f.result()));
+        return out;
+      });
     });
+  }
+
+  /** What a touch within a multi-handle touch did. */
+  public enum TouchOutcome {
+    TOUCHED, UNKNOWN, REFUSED;
+
+    static Future<TouchOutcome> of(Throwable failure) {
+      if (failure instanceof CommandFailure f && f.code() == FailureCode.NOT_FOUND) {
+        return Future.succeededFuture(UNKNOWN);
+      }
+      if (failure instanceof CommandFailure f && f.code() == FailureCode.UNAVAILABLE) {
+        return Future.succeededFuture(REFUSED);
+      }
+      return Future.failedFuture(failure);
+    }
   }
 
   /** Applies a change event from the Redis channel and republishes it. */

@@ -104,20 +104,34 @@ public final class Shards {
 
   private Future<JsonObject> touch(List<Long> handles) {
     List<List<Long>> byShard = split(handles);
-    List<Future<List<Long>>> parts = new ArrayList<>();
+    List<Future<List<ShardVerticle.TouchOutcome>>> parts = new ArrayList<>();
+    List<List<Long>> asked = new ArrayList<>();
     for (int i = 0; i < shards.size(); i++) {
       if (!byShard.get(i).isEmpty()) {
         parts.add(shards.get(i).touch(byShard.get(i)));
+        asked.add(byShard.get(i));
       }
     }
     return Future.all(parts).map(all -> {
+      List<Long> touched = new ArrayList<>();
       List<Long> unknown = new ArrayList<>();
-      parts.forEach(p -> unknown.addAll(p.result()));
+      List<Long> refused = new ArrayList<>();
+      for (int p = 0; p < parts.size(); p++) {
+        List<ShardVerticle.TouchOutcome> outcomes = parts.get(p).result();
+        for (int i = 0; i < outcomes.size(); i++) {
+          long handle = asked.get(p).get(i);
+          switch (outcomes.get(i)) {
+            case TOUCHED -> touched.add(handle);
+            case UNKNOWN -> unknown.add(handle);
+            case REFUSED -> refused.add(handle);
+          }
+        }
+      }
+      touched.sort(null);
       unknown.sort(null);
-      List<Long> touched = new ArrayList<>(handles);
-      touched.removeAll(unknown);
+      refused.sort(null);
       return new JsonObject().put("handles", new JsonArray(touched)).put("persisted", false)
-          .put("unknown", new JsonArray(unknown));
+          .put("unknown", new JsonArray(unknown)).put("refused", new JsonArray(refused));
     });
   }
 

@@ -60,14 +60,15 @@ public final class HandleStore {
   private final ShardConnection connection;
   private final ScriptCaller script;
   private final RedisKeys keys;
-  private final boolean indexInScript;
+  /** Redis Cluster: index sets are written outside the script, and batches may not span slots. */
+  private final boolean cluster;
 
-  public HandleStore(ShardConnection connection, RedisKeys keys, String origin, long ttlMs,
-                     boolean indexInScript, int shard) {
+  public HandleStore(ShardConnection connection, RedisKeys keys, String origin, long ttlMs, boolean cluster,
+                     int shard) {
     this.connection = connection;
     this.keys = keys;
-    this.indexInScript = indexInScript;
-    this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, indexInScript, shard));
+    this.cluster = cluster;
+    this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, !cluster, shard));
   }
 
   /** The change script as this shard runs it: the template with its constants filled in. */
@@ -145,7 +146,7 @@ public final class HandleStore {
     return script.call(keys.connection(handle), args)
         .map(HandleStore::outcome)
         .compose(o -> {
-          if (o.status() != WriteOutcome.Status.APPLIED || indexInScript) {
+          if (o.status() != WriteOutcome.Status.APPLIED || !cluster) {
             return Future.succeededFuture(o);
           }
           Future<Void> active = index(Command.SREM, keys.active(), handle);
@@ -163,16 +164,17 @@ public final class HandleStore {
   }
 
   /**
-   * Reads many connections with one pipelined batch of HGETALL. Each result is the connection,
-   * null if Redis has none, or the {@link MalformedRecordException} that explains why it
-   * cannot be read.
+   * Reads many connections with pipelined HGETALLs: one batch (one write) in standalone mode;
+   * in Redis Cluster, where a batch may not span slots, as separate requests sent back to back.
+   * Each result is the connection, null if Redis has none, or the
+   * {@link MalformedRecordException} that explains why it cannot be read.
    */
   public Future<List<Object>> readAll(List<Long> handles) {
     List<Request> requests = new ArrayList<>(handles.size());
     for (long handle : handles) {
       requests.add(Request.cmd(Command.HGETALL).arg(keys.connection(handle)));
     }
-    return connection.batch(requests).map(replies -> {
+    return hgetall(requests).map(replies -> {
       List<Object> out = new ArrayList<>(handles.size());
       for (int i = 0; i < handles.size(); i++) {
         Map<String, String> hash = Replies.hash(replies.get(i));
@@ -191,8 +193,21 @@ public final class HandleStore {
     });
   }
 
+  private Future<List<Response>> hgetall(List<Request> requests) {
+    if (!cluster) {
+      return connection.batch(requests);
+    }
+    List<Future<Response>> replies = new ArrayList<>(requests.size());
+    requests.forEach(r -> replies.add(connection.send(r)));
+    return Future.all(replies).map(all -> {
+      List<Response> out = new ArrayList<>(replies.size());
+      replies.forEach(f -> out.add(f.result()));
+      return out;
+    });
+  }
+
   private Future<Void> index(Command command, String set, long handle) {
-    if (indexInScript) {
+    if (!cluster) {
       return Future.succeededFuture();
     }
     return connection.send(Request.cmd(command).arg(set).arg(handle)).mapEmpty();

@@ -15,10 +15,12 @@ import java.util.List;
 
 /**
  * Calls one Lua script by SHA ({@code EVALSHA}) on a shard's connection. The script is loaded
- * once; if Redis answers NOSCRIPT (script cache flushed, failover to a replica), the caller
- * holds the connection, waits until every earlier request is answered, loads the script, and
- * resends the failed calls in their original order before anything newer, so per-handle order
- * survives the reload.
+ * once at start; if Redis answers NOSCRIPT (script cache flushed, failover to a replica, or a
+ * Redis Cluster node that has not seen it yet), the caller holds the connection, waits until
+ * every earlier request is answered, and resends the failed calls in their original order, as
+ * {@code EVAL} with the script's text, before anything newer. EVAL goes to the same node as the
+ * key and leaves the script in that node's cache, so per-handle order survives the reload and
+ * later calls go back to EVALSHA.
  */
 public final class ScriptCaller {
   private final ShardConnection connection;
@@ -27,7 +29,7 @@ public final class ScriptCaller {
   private final ArrayDeque<Retry> retries = new ArrayDeque<>();
   private boolean reloading;
 
-  private record Retry(Request request, Promise<Response> promise) {
+  private record Retry(String key, List<String> args, Promise<Response> promise) {
   }
 
   public ScriptCaller(ShardConnection connection, String source) {
@@ -50,16 +52,12 @@ public final class ScriptCaller {
 
   /** Calls the script with one key and the given arguments. */
   public Future<Response> call(String key, List<String> args) {
-    Request request = Request.cmd(Command.EVALSHA).arg(sha).arg(1).arg(key);
-    for (String arg : args) {
-      request.arg(arg);
-    }
     Promise<Response> promise = Promise.promise();
-    connection.send(request).onComplete(ar -> {
+    connection.send(request(Command.EVALSHA, sha, key, args)).onComplete(ar -> {
       if (ar.succeeded()) {
         promise.complete(ar.result());
       } else if (isNoScript(ar.cause())) {
-        reload(request, promise);
+        reload(new Retry(key, args, promise));
       } else {
         promise.fail(ar.cause());
       }
@@ -67,31 +65,35 @@ public final class ScriptCaller {
     return promise.future();
   }
 
+  private static Request request(Command command, String script, String key, List<String> args) {
+    Request request = Request.cmd(command).arg(script).arg(1).arg(key);
+    for (String arg : args) {
+      request.arg(arg);
+    }
+    return request;
+  }
+
   static boolean isNoScript(Throwable error) {
     String message = error.getMessage();
     return message != null && message.startsWith("NOSCRIPT");
   }
 
-  private void reload(Request request, Promise<Response> promise) {
-    retries.add(new Retry(request, promise));
+  private void reload(Retry retry) {
+    retries.add(retry);
     if (reloading) {
       return;
     }
     reloading = true;
     connection.hold();
-    connection.whenIdle(() -> load().onComplete(loaded -> {
+    connection.whenIdle(() -> {
       List<Retry> due = new ArrayList<>(retries);
       retries.clear();
       reloading = false;
-      for (Retry retry : due) {
-        if (loaded.succeeded()) {
-          connection.sendNow(retry.request()).onComplete(retry.promise());
-        } else {
-          retry.promise().fail(loaded.cause());
-        }
+      for (Retry r : due) {
+        connection.sendNow(request(Command.EVAL, source, r.key(), r.args())).onComplete(r.promise());
       }
       connection.release();
-    }));
+    });
   }
 
   private static String sha1(String text) {

@@ -71,8 +71,8 @@ final class BridgeSession {
     if (readingLength) {
       long length = record.getUnsignedInt(0);
       if (length > settings.maxFrameBytes()) {
-        reject("frame_too_large", "frame of " + length + " bytes exceeds the limit of " + settings.maxFrameBytes()
-            + " bytes; closing the connection");
+        reject("frame_too_large", "frame_too_large: a frame of " + length + " bytes exceeds the limit of "
+            + settings.maxFrameBytes() + " bytes; closing the connection");
         close();
       } else if (length == 0) {
         reject("invalid_json", "invalid_json: empty frame");
@@ -97,7 +97,7 @@ final class BridgeSession {
       }
       frame = object;
     } catch (DecodeException e) {
-      reject("invalid_json", "invalid_json: " + e.getMessage());
+      reject("invalid_json", "invalid_json: " + firstLine(e.getMessage()));
       return;
     }
     Object type = frame.getValue(Frames.TYPE);
@@ -105,25 +105,33 @@ final class BridgeSession {
       write(new JsonObject().put(Frames.TYPE, Frames.PONG));
       return;
     }
-    if (!(type instanceof String)) {
-      reject("unknown_type", "unknown_type: expected type send, publish, register, unregister or ping");
+    if (!(type instanceof String kind) || !Frames.ADDRESSED_TYPES.contains(kind)) {
+      reject("unknown_type", "unknown_type: " + (type == null ? "no type" : io.vertx.core.json.Json.encode(type))
+          + " (expected send, publish, register, unregister or ping)");
       return;
     }
     Object address = frame.getValue("address");
     if (!(address instanceof String target) || target.isEmpty()) {
-      reject("missing_address", "missing_address: a " + type + " frame needs an address");
+      reject("missing_address", "missing_address: a " + kind + " frame needs an address");
       return;
     }
-    switch ((String) type) {
-      case Frames.SEND -> send(frame, target);
-      case Frames.PUBLISH -> publish(frame, target);
+    switch (kind) {
+      case Frames.SEND, Frames.PUBLISH -> send(frame, target);
       case Frames.REGISTER -> register(target);
-      case Frames.UNREGISTER -> unregister(target);
-      default -> reject("unknown_type", "unknown_type: " + type
-          + " (expected send, publish, register, unregister or ping)");
+      default -> unregister(target);
     }
   }
 
+  private static String firstLine(String message) {
+    String line = message == null ? "" : message.lines().findFirst().orElse("");
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+  }
+
+  /**
+   * A send (or a publish: a command address has exactly one consumer, so it is a send) is
+   * forwarded as a request. Without a replyAddress the reply is not sent back, but the request
+   * still counts against maxInflightPerClient, so fire-and-forget traffic gets back-pressure too.
+   */
   private void send(JsonObject frame, String address) {
     Object reply = frame.getValue("replyAddress");
     String replyAddress = reply instanceof String s && !s.isEmpty() ? s : null;
@@ -131,16 +139,16 @@ final class BridgeSession {
       denied(replyAddress, address);
       return;
     }
-    DeliveryOptions options = options(frame);
-    if (replyAddress == null) {
-      eventBus.send(address, frame.getValue("body"), options);
-      return;
-    }
     inflight++;
     pauseIfNeeded();
-    eventBus.request(address, frame.getValue("body"), options).onComplete(ar -> {
+    eventBus.request(address, frame.getValue("body"), options(frame)).onComplete(ar -> {
       inflight--;
-      if (ar.succeeded()) {
+      if (replyAddress == null) {
+        if (ar.failed()) {
+          LOG.debug("bridge client {}: a {} sent without replyAddress failed: {}", socket.remoteAddress(), address,
+              ar.cause().getMessage());
+        }
+      } else if (ar.succeeded()) {
         write(Frames.message(replyAddress, new JsonObject(), ar.result().body(), true));
       } else {
         ReplyException failure = ar.cause() instanceof ReplyException e ? e
@@ -149,14 +157,6 @@ final class BridgeSession {
       }
       resumeIfPossible();
     });
-  }
-
-  private void publish(JsonObject frame, String address) {
-    if (!inboundAllowed(address)) {
-      denied(null, address);
-      return;
-    }
-    eventBus.publish(address, frame.getValue("body"), options(frame));
   }
 
   private void register(String address) {

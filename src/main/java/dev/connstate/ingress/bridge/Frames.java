@@ -20,6 +20,8 @@ final class Frames {
   static final String MESSAGE = "message";
   static final String ERR = "err";
   static final String ACCESS_DENIED = "access_denied";
+  /** The frame types that name an address. */
+  static final java.util.Set<String> ADDRESSED_TYPES = java.util.Set.of(SEND, PUBLISH, REGISTER, UNREGISTER);
 
   private Frames() {
   }
@@ -46,7 +48,9 @@ final class Frames {
   static JsonObject denied(String replyAddress, String sourceAddress, int code) {
     JsonObject frame = new JsonObject().put(TYPE, ERR).put("message", ACCESS_DENIED).put("failureCode", code);
     if (replyAddress != null) {
-      frame.put("address", replyAddress).put("sourceAddress", sourceAddress);
+      // a failed request to the client's reply handler: shaped like every other failed request
+      frame.put("address", replyAddress).put("sourceAddress", sourceAddress)
+          .put("failureType", io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE.name());
     }
     return frame;
   }
