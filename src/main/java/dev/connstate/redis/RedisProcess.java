@@ -30,17 +30,48 @@ public final class RedisProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisProcess.class);
   private static final String READY = "Ready to accept connections";
 
+  private static final String SENTINEL_READY = "+monitor master";
+
   private final Path binary;
   private final int port;
   private final Path dir;
-  private final List<String> extraArgs;
+  private final List<String> arguments;
+  private final String readyLine;
   private Process process;
 
+  /** A server that keeps nothing on disk unless {@code extraArgs} say so. */
   public RedisProcess(Path binary, int port, Path dir, List<String> extraArgs) {
+    this(binary, port, dir, serverArguments(port, dir, extraArgs), READY);
+  }
+
+  private RedisProcess(Path binary, int port, Path dir, List<String> arguments, String readyLine) {
     this.binary = binary;
     this.port = port;
     this.dir = dir;
-    this.extraArgs = List.copyOf(extraArgs);
+    this.arguments = List.copyOf(arguments);
+    this.readyLine = readyLine;
+  }
+
+  private static List<String> serverArguments(int port, Path dir, List<String> extraArgs) {
+    List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1",
+        "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--protected-mode", "no"));
+    args.addAll(extraArgs);
+    return args;
+  }
+
+  /** A Sentinel on {@code port} monitoring the master {@code masterName} at 127.0.0.1:{@code masterPort}. */
+  public static RedisProcess sentinel(Path binary, int port, Path dir, String masterName, int masterPort) {
+    Path config = dir.resolve("sentinel.conf");
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(config, "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1\n"
+          + "sentinel down-after-milliseconds " + masterName + " 5000\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new RedisProcess(binary, port, dir, List.of(config.toString(), "--sentinel", "--port",
+        Integer.toString(port), "--bind", "127.0.0.1", "--protected-mode", "no", "--dir", dir.toString()),
+        SENTINEL_READY);
   }
 
   /** The redis-server binary embedded-redis ships for this platform, extracted to a temp file. */
@@ -99,10 +130,9 @@ public final class RedisProcess implements AutoCloseable {
     if (running()) {
       throw new IllegalStateException("redis-server on port " + port + " is already running");
     }
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "--port", Integer.toString(port),
-        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-        "--protected-mode", "no"));
-    command.addAll(extraArgs);
+    List<String> command = new ArrayList<>();
+    command.add(binary.toString());
+    command.addAll(arguments);
     try {
       Files.createDirectories(dir);
       process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -111,7 +141,7 @@ public final class RedisProcess implements AutoCloseable {
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
     StringBuilder output = new StringBuilder();
-    Thread reader = new Thread(() -> drain(process, ready, output), "redis-server-" + port);
+    Thread reader = new Thread(() -> drain(process, readyLine, ready, output), "redis-server-" + port);
     reader.setDaemon(true);
     reader.start();
     try {
@@ -125,14 +155,14 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
-  private static void drain(Process process, CompletableFuture<Void> ready, StringBuilder output) {
+  private static void drain(Process process, String readyLine, CompletableFuture<Void> ready, StringBuilder output) {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
         StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         if (!ready.isDone()) {
           output.append(line).append('\n');
-          if (line.contains(READY)) {
+          if (line.contains(readyLine)) {
             ready.complete(null);
           }
         }
