@@ -30,6 +30,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -46,7 +47,8 @@ class BridgeTest {
   private static final AtomicLong HANDLES = new AtomicLong(91_000);
   private static final AtomicInteger PLAYERS = new AtomicInteger(7_000);
 
-  static TestRedis redis;
+  @RegisterExtension
+  static final TestRedis redis = TestRedis.perClass();
   static TestSidecar sidecar;
   /** Connected from the first test to the last; must answer after every bad frame of the others. */
   static RawBridge bystander;
@@ -60,7 +62,6 @@ class BridgeTest {
 
   @BeforeAll
   static void start() {
-    redis = TestRedis.start();
     sidecar = TestSidecar.start(redis, TestSidecar.newPrefix("bridge"), "bridge-a",
         new JsonObject().put("bridge", new JsonObject().put("maxFrameBytes", MAX_FRAME_BYTES)));
     secretConsumer = sidecar.sidecar().vertx().eventBus().consumer(SECRET, m -> secretsReceived.incrementAndGet());
@@ -79,9 +80,6 @@ class BridgeTest {
     }
     if (sidecar != null) {
       sidecar.close();
-    }
-    if (redis != null) {
-      redis.close();
     }
   }
 

@@ -22,10 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The fixture of {@link CommandsTest}: one real Redis per class, one sidecar with a fresh key
@@ -41,20 +40,11 @@ abstract class CommandsTestSupport {
   private static final List<String> CONNECTION_MEMBERS = List.of("handle", "state", "ipAddress", "hostname",
       "connectionType", "owner", "connectedAt", "lastSeen", "version", "metadata");
 
-  static TestRedis redis;
+  @RegisterExtension
+  static final TestRedis redis = TestRedis.perClass();
   TestSidecar sidecar;
   RedisKeys keys;
   String prefix;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = TestRedis.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
 
   @BeforeEach
   void startSidecar() {

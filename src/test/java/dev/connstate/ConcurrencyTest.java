@@ -17,27 +17,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Concurrent writers to one handle")
 class ConcurrencyTest {
   static final int KEYS = 1_000;
   static final int BRIDGE_CLIENTS = 4;
   static final int EVENT_BUS_CLIENTS = 2;
-  static TestRedis redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = TestRedis.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final TestRedis redis = TestRedis.perClass();
 
   @Test
   @DisplayName("1,000 concurrent updates of 1,000 distinct keys to one handle, through several clients at once, "

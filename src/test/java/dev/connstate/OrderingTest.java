@@ -18,26 +18,16 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Per-handle ordering")
 class OrderingTest {
   static final int UPDATES = 10_000;
   static final String KEY = "COUNTER";
-  static TestRedis redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = TestRedis.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final TestRedis redis = TestRedis.perClass();
 
   @Test
   @DisplayName("10,000 successive updates of one key from one event-bus client leave the last value, "

@@ -6,24 +6,14 @@ import dev.connstate.client.Connection;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("A sidecar on a real Redis")
 class SmokeTest {
-  static TestRedis redis;
-
-  @BeforeAll
-  static void startRedis() {
-    redis = TestRedis.start();
-  }
-
-  @AfterAll
-  static void stopRedis() {
-    redis.close();
-  }
+  @RegisterExtension
+  static final TestRedis redis = TestRedis.perClass();
 
   @Test
   @DisplayName("registers, binds and reads back a connection, and Redis holds its hash")

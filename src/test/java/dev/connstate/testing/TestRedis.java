@@ -17,15 +17,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real redis-server for one test class, on a free port of 127.0.0.1: the one on PATH if
- * there is one, else the binary embedded-redis ships. Tests can kill it ({@code SIGKILL}) and
- * start it again on the same port, and read what it holds with plain commands.
+ * A real redis-server for tests, on a free port of 127.0.0.1: the one on PATH if there is
+ * one, else the binary embedded-redis ships. Tests can kill it ({@code SIGKILL}) and start it
+ * again on the same port, and read what it holds with plain commands.
+ *
+ * <p>As a JUnit extension it serves one test class:
+ * {@code @RegisterExtension static final TestRedis redis = TestRedis.perClass();}
  */
-public final class TestRedis implements AutoCloseable {
+public final class TestRedis implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final RedisProcess process;
-  private final Vertx vertx = Vertx.vertx();
+  private Vertx vertx;
   private Redis client;
 
   private TestRedis(List<String> extraArgs) {
@@ -36,18 +42,45 @@ public final class TestRedis implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    process.start();
-    client = Redis.createClient(vertx, new RedisOptions().setConnectionString(process.url()).setMaxPoolSize(4));
   }
 
   /** Starts a server that keeps nothing on disk. */
   public static TestRedis start() {
-    return new TestRedis(List.of());
+    return new TestRedis(List.of()).begin();
   }
 
   /** Starts a server with extra redis-server arguments (e.g. {@code --appendonly yes}). */
   public static TestRedis start(String... extraArgs) {
+    return new TestRedis(List.of(extraArgs)).begin();
+  }
+
+  /** A server started before the test class and stopped after it (register it as an extension). */
+  public static TestRedis perClass(String... extraArgs) {
     return new TestRedis(List.of(extraArgs));
+  }
+
+  private TestRedis begin() {
+    process.start();
+    vertx = Vertx.vertx();
+    client = Redis.createClient(vertx, new RedisOptions().setConnectionString(process.url()).setMaxPoolSize(4));
+    return this;
+  }
+
+  /** Test classes using this server right now: @Nested classes run the class callbacks again. */
+  private int users;
+
+  @Override
+  public synchronized void beforeAll(ExtensionContext context) {
+    if (users++ == 0) {
+      begin();
+    }
+  }
+
+  @Override
+  public synchronized void afterAll(ExtensionContext context) {
+    if (--users == 0) {
+      close();
+    }
   }
 
   public String url() {
@@ -113,8 +146,11 @@ public final class TestRedis implements AutoCloseable {
 
   @Override
   public void close() {
-    Future<Void> closed = client.close().eventually(vertx::close);
-    Await.result(closed);
+    if (client != null) {
+      Future<Void> closed = client.close().eventually(vertx::close);
+      client = null;
+      Await.result(closed);
+    }
     process.stop();
   }
 }
