@@ -3,6 +3,7 @@ package dev.connstate.boot;
 import dev.connstate.config.SidecarConfig;
 import dev.connstate.events.EventSubscriber;
 import dev.connstate.ingress.CommandIngress;
+import dev.connstate.model.ConnectionState;
 import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
 import dev.connstate.ops.Metrics;
@@ -118,8 +119,7 @@ public final class Sidecar {
         .map(v -> {
           loaded.set(true);
           LOG.info("connstate ready in {} ms: {} connections, bridge on {}:{}, health on port {}",
-              System.currentTimeMillis() - started, metrics.connections(dev.connstate.model.ConnectionState.CONNECTED)
-                  + metrics.connections(dev.connstate.model.ConnectionState.LOGGED_IN),
+              System.currentTimeMillis() - started, liveConnections(),
               config.bridge().host(), bridge.actualPort(), ops.actualPort());
           return this;
         });
@@ -143,12 +143,18 @@ public final class Sidecar {
             .onSuccess(removed -> {
               long millis = (System.nanoTime() - started) / 1_000_000;
               metrics.startupLoad(millis);
-              LOG.info("startup load: {} connections in {} ms; {} orphans removed from {}",
-                  metrics.connections(dev.connstate.model.ConnectionState.CONNECTED)
-                      + metrics.connections(dev.connstate.model.ConnectionState.LOGGED_IN),
+              LOG.info("startup load: {} connections in {} ms; {} orphans removed from {}", liveConnections(),
                   millis, removed, keys.active());
             }))
         .mapEmpty();
+  }
+
+  private long liveConnections() {
+    long total = 0;
+    for (ConnectionState state : ConnectionState.values()) {
+      total += metrics.connections(state);
+    }
+    return total;
   }
 
   private List<Long> handles(Response members) {

@@ -15,7 +15,10 @@ public sealed interface Command {
     long handle();
   }
 
-  /** Create a connection (idempotent). {@code metadata} already holds the SharpMUSH defaults. */
+  /**
+   * Create a connection (idempotent). {@code metadata} is what the client sent; the shard adds
+   * the SharpMUSH keys it lacks. {@code owner} null means this sidecar's instance id.
+   */
   record Register(long handle, String ipAddress, String hostname, String connectionType, String owner,
                   Map<String, String> metadata) implements ForHandle {
   }
