@@ -6,6 +6,7 @@ import dev.connstate.boot.Sidecar;
 import dev.connstate.config.ConfigLoader;
 import dev.connstate.redis.RedisProcess;
 import dev.connstate.testing.Await;
+import dev.connstate.testing.RedisBinary;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.json.JsonObject;
@@ -24,9 +25,7 @@ class SentinelModeTest {
   @BeforeAll
   static void start() throws Exception {
     master = TestRedis.start();
-    java.nio.file.Path binary = RedisProcess.binaryOnPath() != null ? RedisProcess.binaryOnPath()
-        : RedisProcess.bundledBinary();
-    sentinel = RedisProcess.sentinel(binary, RedisProcess.freePort(), Files.createTempDirectory("connstate-sentinel"),
+    sentinel = RedisProcess.sentinel(RedisBinary.get(), RedisProcess.freePort(), Files.createTempDirectory("connstate-sentinel"),
         "connstate-master", master.port());
     sentinel.start();
   }

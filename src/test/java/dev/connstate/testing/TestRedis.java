@@ -35,7 +35,7 @@ public final class TestRedis implements AutoCloseable, BeforeAllCallback, AfterA
   private Redis client;
 
   private TestRedis(List<String> extraArgs) {
-    Path binary = RedisProcess.binaryOnPath() != null ? RedisProcess.binaryOnPath() : RedisProcess.bundledBinary();
+    Path binary = RedisBinary.get();
     try {
       Path dir = Files.createTempDirectory("connstate-test-redis");
       process = new RedisProcess(binary, RedisProcess.freePort(), dir, extraArgs);

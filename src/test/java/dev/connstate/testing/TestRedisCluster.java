@@ -29,7 +29,7 @@ public final class TestRedisCluster implements AutoCloseable {
   private final Redis client;
 
   public TestRedisCluster() {
-    Path binary = RedisProcess.binaryOnPath() != null ? RedisProcess.binaryOnPath() : RedisProcess.bundledBinary();
+    Path binary = RedisBinary.get();
     try {
       for (int i = 0; i < 3; i++) {
         Path dir = Files.createTempDirectory("connstate-test-cluster");
