@@ -124,7 +124,8 @@ class ServeJarIT {
   }
 
   private static boolean portOpen(int port) {
-    try (Socket ignored = new Socket("127.0.0.1", port)) {
+    try {
+      new Socket("127.0.0.1", port).close();
       return true;
     } catch (IOException e) {
       return false;

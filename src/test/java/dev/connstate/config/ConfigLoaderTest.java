@@ -51,13 +51,13 @@ class ConfigLoaderTest {
     Files.writeString(file, new JsonObject().put("bridge", new JsonObject().put("port", 7100)).encode());
     SidecarConfig c = new ConfigLoader().load(file, Map.of(
         "CONNSTATE_INSTANCE_ID", "game-1",
-        "CONNSTATE_REDIS_URL", "redis://redis:6379/2",
+        "CONNSTATE_REDIS_URL", "redis://redis.internal:16379/2",
         "CONNSTATE_REDIS_MODE", "cluster",
         "CONNSTATE_BRIDGE_PORT", "0",
         "CONNSTATE_CRITICAL_METADATA_KEYS", "GMCP, MSDP",
         "CONNSTATE_KEY_PREFIX", "game:"), null);
     assertThat(c.instanceId()).isEqualTo("game-1");
-    assertThat(c.redis().url()).isEqualTo("redis://redis:6379/2");
+    assertThat(c.redis().url()).isEqualTo("redis://redis.internal:16379/2");
     assertThat(c.redis().mode()).isEqualTo(SidecarConfig.RedisMode.CLUSTER);
     assertThat(c.bridge().port()).isZero();
     assertThat(c.criticalMetadataKeys()).containsExactlyInAnyOrder("GMCP", "MSDP");
