@@ -100,7 +100,7 @@ public final class Sidecar {
     redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
     redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10));
     redisHealth.start();
-    ShardEnvironment env = new ShardEnvironment(config, keys, redis, metrics, problems, shardCount);
+    ShardEnvironment env = new ShardEnvironment(config, keys, redis, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));

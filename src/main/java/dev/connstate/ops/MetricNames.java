@@ -34,8 +34,6 @@ public final class MetricNames {
   public static final String REREADS = PREFIX + "rereads";
   /** Gauge: seconds the last startup load took. */
   public static final String STARTUP_LOAD = PREFIX + "startup.load.seconds";
-  /** Counter: reads that fell back to the v1 JSON key. */
-  public static final String LEGACY_READS = PREFIX + "legacy.reads";
   /** Counter, tag reason: bridge frames answered with an error or a closed socket. */
   public static final String BRIDGE_FRAMES_REJECTED = PREFIX + "bridge.frames.rejected";
   /** Gauge: bridge clients connected. */

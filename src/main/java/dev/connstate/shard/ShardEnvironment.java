@@ -9,11 +9,9 @@ import io.vertx.redis.client.Redis;
 /**
  * What every shard shares: configuration, key names, the Redis client it takes its own
  * connection from, metrics, and the rate-limited log for repeating failures.
- *
- * @param shardCount how many shards split the handles
  */
 public record ShardEnvironment(SidecarConfig config, RedisKeys keys, Redis redis, Metrics metrics,
-                               RateLimitedLog problems, int shardCount) {
+                               RateLimitedLog problems) {
 
   /** True if this sidecar wrote the event (its origin is our instance id). */
   public boolean ownOrigin(String origin) {

@@ -182,11 +182,6 @@ public final class ShardVerticle extends VerticleBase {
     }
   }
 
-  /** Requests on this shard's Redis connection: unanswered and waiting. */
-  public Future<int[]> redisQueue() {
-    return submit(() -> Future.succeededFuture(new int[] {connection.inflight(), connection.waiting()}));
-  }
-
   private <T> Future<T> submit(Supplier<Future<T>> work) {
     Promise<T> promise = Promise.promise();
     context.runOnContext(v -> {

@@ -90,18 +90,6 @@ public final class Shards {
     });
   }
 
-  /** Redis requests unanswered and waiting, summed over the shards. */
-  public Future<int[]> redisQueue() {
-    return all(ShardVerticle::redisQueue).map(parts -> {
-      int[] sum = new int[2];
-      for (int[] p : parts) {
-        sum[0] += p[0];
-        sum[1] += p[1];
-      }
-      return sum;
-    });
-  }
-
   private Future<JsonObject> touch(List<Long> handles) {
     List<List<Long>> byShard = split(handles);
     List<Future<List<ShardVerticle.TouchOutcome>>> parts = new ArrayList<>();

@@ -31,18 +31,8 @@ public final class RedisKeys {
     return prefix + "player:{" + playerRef + "}";
   }
 
-  /** Pattern matching every player index set, for SCAN. */
-  public String playerPattern() {
-    return prefix + "player:{*}";
-  }
-
   /** {@code sharpmush:conn:events}: PUB/SUB channel of change events. */
   public String eventsChannel() {
     return prefix + "conn:events";
-  }
-
-  /** {@code sharpmush:conn:42}: STRING of one connection as v1 stored it (JSON). */
-  public String legacyConnection(long handle) {
-    return prefix + "conn:" + handle;
   }
 }

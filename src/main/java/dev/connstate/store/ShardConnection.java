@@ -70,16 +70,6 @@ public final class ShardConnection {
     }
   }
 
-  /** Requests sent and not yet answered. */
-  public int inflight() {
-    return inflight;
-  }
-
-  /** Requests waiting to be sent. */
-  public int waiting() {
-    return waiting.size();
-  }
-
   public Future<Void> close() {
     return connection.close();
   }
