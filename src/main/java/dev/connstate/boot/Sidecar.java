@@ -106,7 +106,8 @@ public final class Sidecar {
       shardList.add(new ShardVerticle(i, env));
     }
     shards = new Shards(shardList, metrics, redisHealth::last);
-    EventSubscriber subscriber = new EventSubscriber(redis, keys, shards::apply, metrics, problems);
+    EventSubscriber subscriber = new EventSubscriber(redis, keys, shards::apply, () -> resync(keys, problems),
+        metrics, problems);
     ops = new OpsServer(config, registry, redisHealth, loaded::get);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
         config.instanceId(), redisUrl, config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
@@ -157,6 +158,17 @@ public final class Sidecar {
     return total;
   }
 
+  /** The subscription was down: catch up with what Redis holds now and publish what changed. */
+  private void resync(RedisKeys keys, RateLimitedLog problems) {
+    long started = System.nanoTime();
+    redis.send(Request.cmd(Command.SMEMBERS).arg(keys.active()))
+        .compose(members -> shards.resync(handles(members), config.redis().loadBatchSize()))
+        .onSuccess(v -> LOG.info("resynchronised with Redis after the event subscription was restored, in {} ms",
+            (System.nanoTime() - started) / 1_000_000))
+        .onFailure(e -> problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
+            keys.active(), e));
+  }
+
   private List<Long> handles(Response members) {
     List<Long> handles = new ArrayList<>(members == null ? 0 : members.size());
     if (members != null) {
@@ -187,8 +199,10 @@ public final class Sidecar {
   }
 
   /**
-   * Stops taking commands, then stops everything and closes Vert.x. The returned future is
-   * completed from outside any Vert.x context, so a caller can wait on it after Vert.x is gone.
+   * Stops gracefully: stops taking commands (consumers and bridge), flushes pending writes for
+   * at most {@code shutdownDrainMs}, logs any it could not store, then closes Redis and Vert.x.
+   * The returned future is completed from outside any Vert.x context, so a caller can wait on
+   * it after Vert.x is gone.
    */
   public Future<Void> stop() {
     LOG.info("connstate stopping");
@@ -197,16 +211,32 @@ public final class Sidecar {
     for (String id : commandDeployments) {
       commandsStopped = commandsStopped.compose(v -> vertx.undeploy(id));
     }
-    commandsStopped.onComplete(undeployed -> {
+    commandsStopped.transform(undeployed -> {
       if (undeployed.failed()) {
         LOG.warn("stopping the command consumers failed: {}", undeployed.cause().toString());
       }
+      return shards == null ? Future.succeededFuture(List.<String>of()) : shards.drain(config.shutdownDrainMs());
+    }).onComplete(drained -> {
+      reportDrain(drained);
       shutDown().onComplete(closed -> {
         LOG.info("connstate stopped");
         stopped.handle(closed);
       });
     });
     return stopped.future();
+  }
+
+  private void reportDrain(io.vertx.core.AsyncResult<List<String>> drained) {
+    if (drained.failed()) {
+      LOG.error("shutdown: could not flush pending writes: {}", drained.cause().toString());
+    } else if (drained.result().isEmpty()) {
+      LOG.info("shutdown: every acknowledged change is stored in Redis");
+    } else {
+      List<String> lost = drained.result();
+      LOG.error("shutdown: {} connections had changes Redis did not store within {} ms; they are lost: {}{}",
+          lost.size(), config.shutdownDrainMs(), String.join(", ", lost.subList(0, Math.min(20, lost.size()))),
+          lost.size() > 20 ? ", …" : "");
+    }
   }
 
   /** Closes the Redis client, then Vert.x; whatever failed to start is simply closed. */

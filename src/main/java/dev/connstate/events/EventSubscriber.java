@@ -2,55 +2,58 @@ package dev.connstate.events;
 
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
+import dev.connstate.redis.ConnectionReport;
+import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Subscribes to the Redis change-event channel on a connection of its own (a subscribed
- * connection can do nothing else) and hands each event to the shards. It subscribes before
- * the startup load and holds events until {@link #deliver()}, so that no change made during
- * the load is missed: the shards skip what the load already holds by version.
+ * connection can do nothing else) and hands each event to the shards.
+ *
+ * <p>It subscribes before the startup load and holds events until {@link #deliver()}, so
+ * that no change made during the load is missed. When the connection drops it reconnects
+ * with backoff and subscribes again; since events published meanwhile are lost to it, it then
+ * runs {@code resync}, which re-reads the connections from Redis and publishes what changed.
  */
 public final class EventSubscriber extends VerticleBase {
-  private static final Logger LOG = LoggerFactory.getLogger(EventSubscriber.class);
-
   private final Redis redis;
   private final RedisKeys keys;
   private final Consumer<ChangeEvent> sink;
+  private final Runnable resync;
   private final Metrics metrics;
   private final RateLimitedLog problems;
   private List<ChangeEvent> held = new ArrayList<>();
-  private RedisConnection connection;
+  private ManagedConnection connection;
 
-  public EventSubscriber(Redis redis, RedisKeys keys, Consumer<ChangeEvent> sink, Metrics metrics,
+  public EventSubscriber(Redis redis, RedisKeys keys, Consumer<ChangeEvent> sink, Runnable resync, Metrics metrics,
                          RateLimitedLog problems) {
     this.redis = redis;
     this.keys = keys;
     this.sink = sink;
+    this.resync = resync;
     this.metrics = metrics;
     this.problems = problems;
   }
 
   @Override
   public Future<?> start() {
-    return redis.connect().compose(conn -> {
-      connection = conn;
-      conn.handler(this::received);
-      conn.exceptionHandler(e -> problems.warn("event subscription connection error", keys.eventsChannel(), e));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.eventsChannel()));
-    }).onSuccess(r -> LOG.debug("subscribed to {}", keys.eventsChannel()));
+    connection = new ManagedConnection(vertx, redis::connect, 16, "event subscription",
+        new ConnectionReport(metrics, problems));
+    connection.messageHandler(this::received);
+    connection.onConnected(() -> connection.sendNow(Request.cmd(Command.SUBSCRIBE).arg(keys.eventsChannel()))
+        .mapEmpty());
+    connection.onRestored(resync);
+    return connection.start();
   }
 
   @Override

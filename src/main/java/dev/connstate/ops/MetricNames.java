@@ -16,6 +16,12 @@ public final class MetricNames {
   public static final String REDIS_WRITES = PREFIX + "redis.writes";
   /** Counter, tags path, reason: change scripts that failed. */
   public static final String REDIS_WRITE_FAILURES = PREFIX + "redis.write.failures";
+  /** Counter: Redis connections lost (each is then re-established by the sidecar). */
+  public static final String REDIS_CONNECTIONS_LOST = PREFIX + "redis.connections.lost";
+  /** Counter: failed attempts to (re)connect to Redis. */
+  public static final String REDIS_CONNECT_FAILURES = PREFIX + "redis.connect.failures";
+  /** Counter: events published for changes missed while the subscription was down (resync). */
+  public static final String RESYNC_EVENTS = PREFIX + "events.resynced";
   /** Counter: write-behind writes sent again after a failure. */
   public static final String REDIS_WRITE_RETRIES = PREFIX + "redis.write.retries";
   /** Counter: changes merged into a pending write instead of a write of their own. */

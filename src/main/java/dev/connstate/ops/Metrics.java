@@ -59,6 +59,18 @@ public final class Metrics {
     counter(MetricNames.REDIS_WRITE_FAILURES, "path", path, "reason", reason).increment();
   }
 
+  public void redisConnectionLost() {
+    counter(MetricNames.REDIS_CONNECTIONS_LOST).increment();
+  }
+
+  public void redisConnectFailure() {
+    counter(MetricNames.REDIS_CONNECT_FAILURES).increment();
+  }
+
+  public void resyncEvent() {
+    counter(MetricNames.RESYNC_EVENTS).increment();
+  }
+
   public void retry() {
     counter(MetricNames.REDIS_WRITE_RETRIES).increment();
   }

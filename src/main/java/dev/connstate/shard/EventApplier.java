@@ -5,6 +5,7 @@ import dev.connstate.events.EventType;
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.store.HandleStore;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.eventbus.EventBus;
 
 /**
@@ -30,14 +31,69 @@ final class EventApplier {
     this.env = env;
   }
 
-  /** Applies one event and publishes it on connstate.events. */
+  /** Applies one event and publishes it on connstate.events (unless that version was published already). */
   void apply(ChangeEvent event) {
     env.metrics().eventReceived(env.ownOrigin(event.origin()));
+    boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
       reread(event.handle(), "gap");
     }
-    eventBus.publish(Addresses.EVENTS, event.json());
+    if (fresh) {
+      publish(event.json());
+    }
+  }
+
+  /**
+   * True if {@code version} of the handle has not been published yet (a resync may have
+   * published it first), and records it. A {@code registered} event starts a new connection.
+   */
+  private boolean publishable(long handle, long version, boolean registered) {
+    HandleSlot slot = state.get(handle);
+    long last = slot == null ? 0 : slot.lastPublished;
+    if (!registered && version <= last) {
+      return false;
+    }
+    HandleSlot target = slot != null ? slot : state.getOrCreate(handle);
+    target.lastPublished = version;
+    return true;
+  }
+
+  /** Publishes a change event on connstate.events. */
+  void publish(JsonObject event) {
+    eventBus.publish(Addresses.EVENTS, event);
     env.metrics().eventPublished();
+  }
+
+  /**
+   * Makes the committed state of one handle what Redis holds now, after events were missed,
+   * and publishes the difference as one event (marked {@code resync}).
+   */
+  void resynced(long handle, ConnectionRecord stored) {
+    HandleSlot slot = state.get(handle);
+    ConnectionRecord before = slot == null ? null : slot.committed;
+    String origin = env.config().instanceId();
+    JsonObject event = null;
+    if (stored == null) {
+      if (before != null && !slot.busy) {
+        event = ResyncEvents.disconnected(before, origin, System.currentTimeMillis());
+        state.remove(slot);
+      }
+    } else if (before == null || stored.connectedAt() != before.connectedAt()) {
+      slot = state.getOrCreate(handle);
+      slot.lastPublished = 0;
+      slot.commit(stored);
+      event = ResyncEvents.registered(stored, origin);
+    } else if (stored.version() > before.version()) {
+      event = ResyncEvents.changed(before.copy(), stored, origin);
+      slot.commit(stored);
+    }
+    if (slot != null) {
+      state.reindex(slot);
+    }
+    if (event != null && publishable(handle, event.getLong("version"), false)) {
+      env.metrics().resyncEvent();
+      publish(event);
+    }
   }
 
   /** Applies the event if it is the next version; false if the handle must be re-read instead. */

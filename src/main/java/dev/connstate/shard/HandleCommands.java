@@ -10,6 +10,7 @@ import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
 import dev.connstate.store.HandleStore;
+import dev.connstate.store.Ticket;
 import dev.connstate.store.WriteOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +104,7 @@ final class HandleCommands {
     }
     HandleSlot slot = liveSlot(handle);
     long now = System.currentTimeMillis();
-    return critical(slot, "update", () -> store.update(handle, change, now), outcome -> {
+    return critical(slot, "update", ticket -> store.update(handle, change, now, ticket), outcome -> {
       requireConnection(slot, outcome);
       slot.addAcknowledged(new LocalWrite(change, now, outcome.version()));
       return new JsonObject().put(Fields.HANDLE, handle).put("persisted", true).put(Fields.VERSION, outcome.version());
@@ -122,7 +122,7 @@ final class HandleCommands {
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
         register.connectionType(), owner, now, withSharpMushDefaults(register, now));
     HandleSlot slot = state.getOrCreate(handle);
-    return critical(slot, "register", () -> store.register(record), outcome -> {
+    return critical(slot, "register", ticket -> store.register(record, ticket), outcome -> {
       if (outcome.created()) {
         record.version(1);
         if (slot.committed == null) {
@@ -160,7 +160,7 @@ final class HandleCommands {
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.LOGGED_IN.wire())
         .field(Fields.PLAYER_REF, ref);
-    return critical(slot, "bind", () -> store.bind(handle, ref, now), outcome -> {
+    return critical(slot, "bind", ticket -> store.bind(handle, ref, now, ticket), outcome -> {
       if (outcome.status() == WriteOutcome.Status.CONFLICT) {
         events.reread(handle, "conflict");
         throw boundElsewhere(handle, outcome.boundRef());
@@ -180,7 +180,7 @@ final class HandleCommands {
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.CONNECTED.wire())
         .field(Fields.PLAYER_REF, null);
-    return critical(slot, "unbind", () -> store.unbind(handle, now), outcome -> {
+    return critical(slot, "unbind", ticket -> store.unbind(handle, now, ticket), outcome -> {
       requireConnection(slot, outcome);
       return acknowledge(slot, outcome, change, now);
     });
@@ -190,7 +190,8 @@ final class HandleCommands {
     long handle = disconnect.handle();
     HandleSlot slot = state.getOrCreate(handle);
     long now = System.currentTimeMillis();
-    return critical(slot, "disconnect", () -> store.disconnect(handle, disconnect.reason(), now), outcome -> {
+    return critical(slot, "disconnect", ticket -> store.disconnect(handle, disconnect.reason(), now, ticket),
+        outcome -> {
       state.remove(slot);
       return new JsonObject().put(Fields.HANDLE, handle)
           .put("removed", outcome.status() == WriteOutcome.Status.APPLIED);
@@ -223,12 +224,13 @@ final class HandleCommands {
    * Sends a critical change with the handle busy; {@code onStored} runs only if Redis answered
    * in time, and its result (or failure) is the reply.
    */
-  private <T> Future<JsonObject> critical(HandleSlot slot, String what, Supplier<Future<T>> write,
+  private <T> Future<JsonObject> critical(HandleSlot slot, String what, Function<Ticket, Future<T>> write,
                                           Function<T, JsonObject> onStored) {
     writeBehind.flushPending(slot);
     slot.busy = true;
     Promise<JsonObject> reply = Promise.promise();
-    guard(write.get(), slot.handle, what).map(onStored).onComplete(ar -> {
+    Ticket ticket = new Ticket();
+    guard(write.apply(ticket), ticket, slot.handle, what).map(onStored).onComplete(ar -> {
       slot.busy = false;
       state.reindex(slot);
       reply.handle(ar);
@@ -245,15 +247,25 @@ final class HandleCommands {
     state.dropIfIdle(slot);
   }
 
-  /** Fails with 503 if Redis does not answer within criticalTimeoutMs; a late answer changes nothing. */
-  private <T> Future<T> guard(Future<T> write, long handle, String what) {
+  /**
+   * Fails with 503 if Redis does not answer within criticalTimeoutMs; a late answer changes
+   * nothing (its event will). The message says whether the change may still be stored: a
+   * request that never left (Redis was unreachable) is abandoned and certainly is not.
+   */
+  private <T> Future<T> guard(Future<T> write, Ticket ticket, long handle, String what) {
     long timeoutMs = env.config().criticalTimeoutMs();
     Promise<T> promise = Promise.promise();
     long timer = vertx.setTimer(timeoutMs, id -> {
-      if (promise.tryFail(CommandFailure.unavailable("Redis did not confirm the " + what + " of handle " + handle
-          + " within " + timeoutMs + " ms; it is not acknowledged (it may still be stored: retrying is safe)"))) {
-        env.metrics().redisWriteFailure(PATH, "timeout");
-        env.problems().warn("critical change timed out, answered 503", what + " of handle " + handle, null);
+      store.abandon(ticket);
+      String outcome = ticket.sent()
+          ? "Redis did not confirm the " + what + " of handle " + handle + " within " + timeoutMs
+              + " ms; it is not acknowledged but may still be stored (retrying is safe)"
+          : "Redis is unavailable: the " + what + " of handle " + handle + " was not stored (no connection within "
+              + timeoutMs + " ms); retry later";
+      if (promise.tryFail(CommandFailure.unavailable(outcome))) {
+        env.metrics().redisWriteFailure(PATH, ticket.sent() ? "timeout" : "unavailable");
+        env.problems().warn("critical change not confirmed in time, answered 503", what + " of handle " + handle
+            + (ticket.sent() ? " (sent, no answer)" : " (not sent: Redis unreachable)"), null);
       }
     });
     write.onComplete(ar -> {

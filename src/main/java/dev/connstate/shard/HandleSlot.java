@@ -34,6 +34,8 @@ final class HandleSlot {
   String indexedPlayer;
   ConnectionState indexedState;
   boolean inBacklog;
+  /** Highest version published on connstate.events for this connection: each is published once. */
+  long lastPublished;
   /** Incremented each time the connection is forgotten, so changes of an earlier incarnation are never resent. */
   int generation;
 
@@ -48,7 +50,7 @@ final class HandleSlot {
 
   /** True if nothing refers to this slot any more and it can be dropped. */
   boolean idle() {
-    return view == null && committed == null && !busy && !rereading && writesInFlight == 0
+    return view == null && committed == null && lastPublished == 0 && !busy && !rereading && writesInFlight == 0
         && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
   }
 
@@ -69,7 +71,6 @@ final class HandleSlot {
     if (local == null) {
       local = new ArrayDeque<>(2);
     }
-    write.generation = generation;
     local.add(write);
     separateView();
     view.apply(write.change, write.at);
@@ -89,16 +90,20 @@ final class HandleSlot {
     fold();
   }
 
-  /** Forgets a local change that will never be stored (its connection is gone). */
-  void dropLocal(LocalWrite write) {
-    if (local != null && local.remove(write)) {
-      rebuildView();
+  /**
+   * Removes a local change from the list without touching the view: its values now travel in
+   * an earlier write it was merged into.
+   */
+  void forget(LocalWrite write) {
+    if (local != null) {
+      local.remove(write);
     }
   }
 
   /** Forgets the connection: it no longer exists in Redis. */
   void clear() {
     generation++;
+    lastPublished = 0;
     committed = null;
     view = null;
     local = null;

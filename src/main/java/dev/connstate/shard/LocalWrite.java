@@ -14,8 +14,6 @@ final class LocalWrite {
   long version;
   /** Failed attempts so far, for backoff. */
   int attempts;
-  /** The slot generation it was made in. */
-  int generation;
 
   LocalWrite(FieldChange change, long at) {
     this.change = change;

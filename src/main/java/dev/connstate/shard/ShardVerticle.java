@@ -8,14 +8,17 @@ import dev.connstate.model.PlayerRef;
 import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
+import dev.connstate.redis.ConnectionReport;
 import dev.connstate.store.HandleStore;
-import dev.connstate.store.ShardConnection;
+import dev.connstate.store.ManagedConnection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,8 +40,8 @@ public final class ShardVerticle extends VerticleBase {
   private final int index;
   private final ShardEnvironment env;
   private ShardState state;
-  private ShardConnection connection;
   private HandleStore store;
+  private WriteBehind writeBehind;
   private HandleCommands commands;
   private EventApplier events;
 
@@ -50,22 +53,21 @@ public final class ShardVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     state = new ShardState(env.metrics());
-    return env.redis().connect().compose(redis -> {
-      redis.exceptionHandler(e -> env.problems().warn("shard Redis connection error", "shard " + index, e));
-      connection = new ShardConnection(redis, MAX_INFLIGHT);
-      boolean cluster = env.config().redis().mode() == SidecarConfig.RedisMode.CLUSTER;
-      store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
-          cluster, index);
-      events = new EventApplier(state, store, vertx.eventBus(), env);
-      WriteBehind writeBehind = new WriteBehind(vertx, state, store, env);
-      commands = new HandleCommands(vertx, state, store, writeBehind, events, env);
-      return store.start();
-    }).onSuccess(v -> LOG.debug("shard {} ready", index));
+    ManagedConnection connection = new ManagedConnection(vertx, env.redis()::connect, MAX_INFLIGHT, "shard " + index,
+        new ConnectionReport(env.metrics(), env.problems()));
+    boolean cluster = env.config().redis().mode() == SidecarConfig.RedisMode.CLUSTER;
+    store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
+        cluster, index);
+    events = new EventApplier(state, store, vertx.eventBus(), env);
+    writeBehind = new WriteBehind(vertx, state, store, env);
+    commands = new HandleCommands(vertx, state, store, writeBehind, events, env);
+    store.onRestored(writeBehind::retryNow);
+    return store.start().onSuccess(v -> LOG.debug("shard {} ready", index));
   }
 
   @Override
   public Future<?> stop() {
-    return connection == null ? Future.succeededFuture() : connection.close();
+    return store == null ? Future.succeededFuture() : store.close();
   }
 
   /** Executes a command about one handle, after every command for it received before. */
@@ -179,6 +181,63 @@ public final class ShardVerticle extends VerticleBase {
         slot.commit(record);
       }
       state.reindex(slot);
+    }
+  }
+
+  /**
+   * After events were missed (the subscription was down): re-reads every handle this shard
+   * holds or that {@code members} (this shard's part of the active set) names, makes Redis's
+   * state the committed one and publishes what changed.
+   */
+  public Future<Void> resync(List<Long> members, int batchSize) {
+    return submit(() -> {
+      Set<Long> handles = new LinkedHashSet<>(members);
+      for (HandleSlot slot : state.slots()) {
+        if (slot.committed != null) {
+          handles.add(slot.handle);
+        }
+      }
+      List<Long> all = new ArrayList<>(handles);
+      List<Future<Void>> batches = new ArrayList<>();
+      for (int i = 0; i < all.size(); i += batchSize) {
+        List<Long> batch = all.subList(i, Math.min(all.size(), i + batchSize));
+        batches.add(store.readAll(batch).map(results -> {
+          for (int j = 0; j < results.size(); j++) {
+            if (results.get(j) instanceof MalformedRecordException malformed) {
+              env.metrics().malformed("resync");
+              LOG.warn("resync skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
+            } else {
+              events.resynced(batch.get(j), (ConnectionRecord) results.get(j));
+            }
+          }
+          return null;
+        }));
+      }
+      return Future.all(batches).mapEmpty();
+    });
+  }
+
+  /**
+   * Shutdown: sends every write waiting for a retry now and waits until nothing is unstored
+   * and no critical change is in flight, or {@code timeoutMs} passed. Returns what is still
+   * unstored ("handle [keys]").
+   */
+  public Future<List<String>> drain(long timeoutMs) {
+    return submit(() -> {
+      writeBehind.retryNow();
+      Promise<List<String>> drained = Promise.promise();
+      awaitDrained(drained, System.currentTimeMillis() + timeoutMs);
+      return drained.future();
+    });
+  }
+
+  private void awaitDrained(Promise<List<String>> drained, long deadline) {
+    List<String> unstored = writeBehind.unstored();
+    boolean busy = state.slots().stream().anyMatch(slot -> slot.busy);
+    if (unstored.isEmpty() && !busy || System.currentTimeMillis() >= deadline) {
+      drained.complete(unstored);
+    } else {
+      vertx.setTimer(20, id -> awaitDrained(drained, deadline));
     }
   }
 

@@ -90,6 +90,21 @@ public final class Shards {
     });
   }
 
+  /** After missed events: each shard re-reads its handles and these members of the active set. */
+  public Future<Void> resync(List<Long> activeMembers, int batchSize) {
+    List<List<Long>> byShard = split(activeMembers);
+    return all(s -> s.resync(byShard.get(shards.indexOf(s)), batchSize)).mapEmpty();
+  }
+
+  /** Shutdown: drains every shard for at most {@code timeoutMs}; returns what stayed unstored. */
+  public Future<List<String>> drain(long timeoutMs) {
+    return all(s -> s.drain(timeoutMs)).map(parts -> {
+      List<String> unstored = new ArrayList<>();
+      parts.forEach(unstored::addAll);
+      return unstored;
+    });
+  }
+
   private Future<JsonObject> touch(List<Long> handles) {
     List<List<Long>> byShard = split(handles);
     List<Future<List<ShardVerticle.TouchOutcome>>> parts = new ArrayList<>();

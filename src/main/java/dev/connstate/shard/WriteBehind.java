@@ -3,30 +3,40 @@ package dev.connstate.shard;
 import dev.connstate.model.FieldChange;
 import dev.connstate.model.Fields;
 import dev.connstate.protocol.CommandFailure;
+import dev.connstate.store.Backoff;
 import dev.connstate.store.HandleStore;
 import dev.connstate.store.WriteOutcome;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The write-behind path of one shard (DESIGN §5): a non-critical change is applied to the
  * view and acknowledged at once, then written. A handle has at most one such write in flight;
- * changes made meanwhile merge into one pending write (last value per field wins). A failed
- * write is retried with capped exponential backoff and jitter, ahead of the pending one, so
- * the handle's order holds. The backlog (handles with unstored changes) is bounded: beyond
- * {@code maxPendingHandles} a new change is refused with 503 and counted.
+ * changes made meanwhile merge into one pending write (last value per field wins, a removal
+ * included).
+ *
+ * <p>A write that fails is not lost: it merges under the pending one (the later values win)
+ * and is sent again, after capped, jittered exponential backoff, or at once when the shard's
+ * Redis connection comes back, or when a critical change of the same handle must follow it.
+ * So a handle's changes reach Redis in the order they were made. The backlog (handles with
+ * unstored changes) is bounded: beyond {@code maxPendingHandles} a new change is refused with
+ * 503 and counted, never dropped silently.
  */
 final class WriteBehind {
   static final String PATH = "writebehind";
-  private static final long BASE_BACKOFF_MS = 50;
-  private static final long MAX_BACKOFF_MS = 5_000;
+  private static final Backoff RETRY = new Backoff(50, 5_000);
 
   private final Vertx vertx;
   private final ShardState state;
   private final HandleStore store;
   private final ShardEnvironment env;
+  /** Handles whose pending write is a failed one waiting for its retry. */
+  private final Set<HandleSlot> retrying = new LinkedHashSet<>();
 
   WriteBehind(Vertx vertx, ShardState state, HandleStore store, ShardEnvironment env) {
     this.vertx = vertx;
@@ -58,13 +68,37 @@ final class WriteBehind {
     return new JsonObject().put(Fields.HANDLE, handle).put("persisted", false);
   }
 
-  /** Sends the pending change now, so that a critical change sent next follows it. */
+  /** Sends the pending change now (a retry included), so that a critical change sent next follows it. */
   void flushPending(HandleSlot slot) {
     if (slot.pending != null) {
       LocalWrite next = slot.pending;
       slot.pending = null;
+      retrying.remove(slot);
       send(slot, next);
     }
+  }
+
+  /** Sends every failed write now instead of at its backoff: the connection is back. */
+  void retryNow() {
+    List<HandleSlot> due = new ArrayList<>(retrying);
+    retrying.clear();
+    for (HandleSlot slot : due) {
+      if (slot.writesInFlight == 0 && slot.pending != null) {
+        env.metrics().retry();
+        flushPending(slot);
+      }
+    }
+  }
+
+  /** Handles with changes not yet stored, and which keys, for the shutdown report. */
+  List<String> unstored() {
+    List<String> out = new ArrayList<>();
+    for (HandleSlot slot : state.slots()) {
+      if (slot.hasUnstored()) {
+        out.add(slot.handle + (slot.pending != null ? " " + slot.pending.change.fields().keySet() : ""));
+      }
+    }
+    return out;
   }
 
   private void requireBacklogRoom(HandleSlot slot, long handle) {
@@ -79,16 +113,21 @@ final class WriteBehind {
 
   private void send(HandleSlot slot, LocalWrite write) {
     slot.writesInFlight++;
-    store.update(slot.handle, write.change, write.at).onComplete(ar -> written(slot, write, ar));
+    int generation = slot.generation;
+    store.update(slot.handle, write.change, write.at, null)
+        .onComplete(ar -> written(slot, write, generation, ar));
   }
 
-  private void written(HandleSlot slot, LocalWrite write, AsyncResult<WriteOutcome> ar) {
+  private void written(HandleSlot slot, LocalWrite write, int generation, AsyncResult<WriteOutcome> ar) {
     slot.writesInFlight--;
-    if (ar.failed()) {
-      retryLater(slot, write, ar.cause());
+    if (generation != slot.generation) {
+      // the connection was forgotten (disconnected) meanwhile: this write no longer matters
+      state.reindex(slot);
       return;
     }
-    if (ar.result().status() == WriteOutcome.Status.APPLIED) {
+    if (ar.failed()) {
+      failed(slot, write, ar.cause());
+    } else if (ar.result().status() == WriteOutcome.Status.APPLIED) {
       env.metrics().redisWrite(PATH);
       write.version = ar.result().version();
       slot.acknowledged(write);
@@ -98,28 +137,35 @@ final class WriteBehind {
           "handle " + slot.handle + " keys " + write.change.fields().keySet(), null);
       state.remove(slot);
     }
-    if (slot.writesInFlight == 0 && slot.pending != null) {
+    if (slot.writesInFlight == 0 && slot.pending != null && !retrying.contains(slot)) {
       flushPending(slot);
     }
     state.reindex(slot);
   }
 
-  private void retryLater(HandleSlot slot, LocalWrite write, Throwable cause) {
+  /**
+   * A write failed (its outcome is unknown: it may have been applied). It becomes the pending
+   * write again, with any later pending change merged on top, and is retried after backoff.
+   */
+  private void failed(HandleSlot slot, LocalWrite write, Throwable cause) {
     env.metrics().redisWriteFailure(PATH, FailureReasons.of(cause));
     env.problems().warn("write-behind write failed, will retry",
         "handle " + slot.handle + " keys " + write.change.fields().keySet(), cause);
+    if (slot.pending != null) {
+      write.merge(slot.pending.change, slot.pending.at);
+      slot.forget(slot.pending);
+    }
+    slot.pending = write;
     write.attempts++;
-    slot.writesInFlight++;
-    long delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS << Math.min(write.attempts, 16));
-    delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-    vertx.setTimer(delay, id -> {
-      slot.writesInFlight--;
-      if (slot.live() && write.generation == slot.generation) {
-        env.metrics().retry();
-        send(slot, write);
-      } else {
-        state.reindex(slot);
-      }
-    });
+    if (retrying.add(slot)) {
+      int generation = slot.generation;
+      vertx.setTimer(RETRY.delay(write.attempts), id -> {
+        if (retrying.remove(slot) && generation == slot.generation && slot.writesInFlight == 0) {
+          env.metrics().retry();
+          flushPending(slot);
+          state.reindex(slot);
+        }
+      });
+    }
   }
 }

@@ -57,18 +57,19 @@ public final class HandleStore {
   private static final String OP_METADATA = "m";
   private static final String OP_DISCONNECT = "d";
 
-  private final ShardConnection connection;
+  private final ManagedConnection connection;
   private final ScriptCaller script;
   private final RedisKeys keys;
   /** Redis Cluster: index sets are written outside the script, and batches may not span slots. */
   private final boolean cluster;
 
-  public HandleStore(ShardConnection connection, RedisKeys keys, String origin, long ttlMs, boolean cluster,
+  public HandleStore(ManagedConnection connection, RedisKeys keys, String origin, long ttlMs, boolean cluster,
                      int shard) {
     this.connection = connection;
     this.keys = keys;
     this.cluster = cluster;
     this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, !cluster, shard));
+    connection.onConnected(script::load);
   }
 
   /** The change script as this shard runs it: the template with its constants filled in. */
@@ -82,19 +83,19 @@ public final class HandleStore {
         .replace("@SHARD@", Integer.toString(shard));
   }
 
-  /** Loads the change script; call once before the first change. */
+  /** Connects (retrying until Redis answers) and loads the change script; call once. */
   public Future<Void> start() {
-    return script.load();
+    return connection.start();
   }
 
   /** Creates the connection unless it exists; then returns the stored one instead. */
-  public Future<RegisterOutcome> register(ConnectionRecord record) {
+  public Future<RegisterOutcome> register(ConnectionRecord record, Ticket ticket) {
     List<String> args = new ArrayList<>();
     args.add(OP_REGISTER);
     args.add(Long.toString(record.lastSeen()));
     args.addAll(record.registerFields());
     long handle = record.handle();
-    return script.call(keys.connection(handle), args).compose(r -> {
+    return script.call(keys.connection(handle), args, ticket).compose(r -> {
       if (Replies.number(r, 0) == 1) {
         return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null));
       }
@@ -103,23 +104,23 @@ public final class HandleStore {
   }
 
   /** Binds the connection to a player. */
-  public Future<WriteOutcome> bind(long handle, String playerRef, long at) {
-    return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef))
+  public Future<WriteOutcome> bind(long handle, String playerRef, long at, Ticket ticket) {
+    return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef), ticket)
         .map(HandleStore::outcome)
         .compose(o -> o.status() == WriteOutcome.Status.APPLIED
             ? index(Command.SADD, keys.player(playerRef), handle).map(o) : Future.succeededFuture(o));
   }
 
   /** Unbinds the connection from its player. */
-  public Future<WriteOutcome> unbind(long handle, long at) {
-    return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)))
+  public Future<WriteOutcome> unbind(long handle, long at, Ticket ticket) {
+    return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)), ticket)
         .map(HandleStore::outcome)
         .compose(o -> o.status() == WriteOutcome.Status.APPLIED
             ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o) : Future.succeededFuture(o));
   }
 
-  /** Sets and removes metadata keys ({@code meta:} fields only). */
-  public Future<WriteOutcome> update(long handle, FieldChange change, long at) {
+  /** Sets and removes metadata keys ({@code meta:} fields only); {@code ticket} may be null. */
+  public Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket) {
     List<String> sets = new ArrayList<>();
     List<String> removals = new ArrayList<>();
     change.fields().forEach((field, value) -> {
@@ -136,14 +137,14 @@ public final class HandleStore {
     args.add(Integer.toString(sets.size() / 2));
     args.addAll(sets);
     args.addAll(removals);
-    return script.call(keys.connection(handle), args).map(HandleStore::outcome);
+    return script.call(keys.connection(handle), args, ticket).map(HandleStore::outcome);
   }
 
   /** Removes the connection and its index entries. */
-  public Future<WriteOutcome> disconnect(long handle, String reason, long at) {
+  public Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket) {
     List<String> args = reason == null ? List.of(OP_DISCONNECT, Long.toString(at))
         : List.of(OP_DISCONNECT, Long.toString(at), reason);
-    return script.call(keys.connection(handle), args)
+    return script.call(keys.connection(handle), args, ticket)
         .map(HandleStore::outcome)
         .compose(o -> {
           if (o.status() != WriteOutcome.Status.APPLIED || !cluster) {
@@ -153,6 +154,22 @@ public final class HandleStore {
           return o.boundRef() == null ? active.map(o)
               : active.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
         });
+  }
+
+  /** A critical change's caller stopped waiting: drop its request if it has not left yet. */
+  public void abandon(Ticket ticket) {
+    ticket.abandon();
+    connection.abandoned();
+  }
+
+  /** Runs {@code listener} each time the shard's connection is back after a loss. */
+  public void onRestored(Runnable listener) {
+    connection.onRestored(listener);
+  }
+
+  /** Closes the shard's connection for good. */
+  public Future<Void> close() {
+    return connection.close();
   }
 
   /** Reads one connection; null when Redis has none. Fails on a malformed hash. */

@@ -23,7 +23,7 @@ import java.util.List;
  * later calls go back to EVALSHA.
  */
 public final class ScriptCaller {
-  private final ShardConnection connection;
+  private final ManagedConnection connection;
   private final String source;
   private final String sha;
   private final ArrayDeque<Retry> retries = new ArrayDeque<>();
@@ -32,7 +32,7 @@ public final class ScriptCaller {
   private record Retry(String key, List<String> args, Promise<Response> promise) {
   }
 
-  public ScriptCaller(ShardConnection connection, String source) {
+  public ScriptCaller(ManagedConnection connection, String source) {
     this.connection = connection;
     this.source = source;
     this.sha = sha1(source);
@@ -50,10 +50,10 @@ public final class ScriptCaller {
             : Future.failedFuture("Redis computed SHA " + r + " for a script whose SHA is " + sha));
   }
 
-  /** Calls the script with one key and the given arguments. */
-  public Future<Response> call(String key, List<String> args) {
+  /** Calls the script with one key and the given arguments; {@code ticket} may be null. */
+  public Future<Response> call(String key, List<String> args, Ticket ticket) {
     Promise<Response> promise = Promise.promise();
-    connection.send(request(Command.EVALSHA, sha, key, args)).onComplete(ar -> {
+    connection.send(request(Command.EVALSHA, sha, key, args), ticket).onComplete(ar -> {
       if (ar.succeeded()) {
         promise.complete(ar.result());
       } else if (isNoScript(ar.cause())) {

@@ -1,0 +1,74 @@
+package dev.connstate.shard;
+
+import dev.connstate.events.EventType;
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.ConnectionState;
+import dev.connstate.model.Fields;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/**
+ * Builds the change events a sidecar publishes for changes it missed while its subscription
+ * was down: one event per handle, carrying the difference between what it held and what Redis
+ * holds, with Redis's current version, in the format of DESIGN §2 plus {@code "resync": true}.
+ * Subscribers see a version jump, which DESIGN tells them to answer with a re-read.
+ */
+final class ResyncEvents {
+  private static final Set<String> NOT_CHANGES = Set.of(Fields.HANDLE, Fields.VERSION, Fields.LAST_SEEN,
+      Fields.METADATA);
+
+  private ResyncEvents() {
+  }
+
+  /** The connection appeared: every field, as a {@code registered} event carries them. */
+  static JsonObject registered(ConnectionRecord now, String origin) {
+    return event(EventType.REGISTERED, now.handle(), now.version(), diff(null, now), origin, now.lastSeen());
+  }
+
+  /** The connection changed: bound, unbound or updated, by what happened to its state. */
+  static JsonObject changed(ConnectionRecord before, ConnectionRecord now, String origin) {
+    EventType type = before.state() == now.state() ? EventType.UPDATED
+        : now.state() == ConnectionState.LOGGED_IN ? EventType.BOUND : EventType.UNBOUND;
+    return event(type, now.handle(), now.version(), diff(before, now), origin, now.lastSeen());
+  }
+
+  /** The connection is gone; its last version is unknown here, so the next one after ours. */
+  static JsonObject disconnected(ConnectionRecord before, String origin, long at) {
+    return event(EventType.DISCONNECTED, before.handle(), before.version() + 1, new JsonObject(), origin, at);
+  }
+
+  private static JsonObject event(EventType type, long handle, long version, JsonObject changes, String origin,
+                                  long at) {
+    return new JsonObject().put("type", type.wire()).put(Fields.HANDLE, handle).put(Fields.VERSION, version)
+        .put("changes", changes).put("origin", origin).put("at", at).put("resync", true);
+  }
+
+  private static JsonObject diff(ConnectionRecord before, ConnectionRecord now) {
+    JsonObject old = before == null ? new JsonObject() : before.toJson();
+    JsonObject current = now.toJson();
+    JsonObject changes = new JsonObject();
+    for (String field : union(old, current)) {
+      if (!NOT_CHANGES.contains(field) && !java.util.Objects.equals(old.getValue(field), current.getValue(field))) {
+        changes.put(field, current.getValue(field));
+      }
+    }
+    JsonObject oldMeta = old.getJsonObject(Fields.METADATA, new JsonObject());
+    JsonObject newMeta = current.getJsonObject(Fields.METADATA);
+    JsonObject metadata = new JsonObject();
+    for (String key : union(oldMeta, newMeta)) {
+      if (!java.util.Objects.equals(oldMeta.getValue(key), newMeta.getValue(key))) {
+        metadata.put(key, newMeta.getValue(key));
+      }
+    }
+    if (!metadata.isEmpty()) {
+      changes.put(Fields.METADATA, metadata);
+    }
+    return changes;
+  }
+
+  private static Set<String> union(JsonObject a, JsonObject b) {
+    Set<String> keys = new java.util.TreeSet<>(a.fieldNames());
+    keys.addAll(b.fieldNames());
+    return keys;
+  }
+}
