@@ -43,7 +43,7 @@ public final class RateLimitedLog {
       w.suppressed = 0;
       w.lastLogged = now;
     }
-    String reason = cause == null ? "" : ": " + cause.getMessage();
+    String reason = cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause.toString());
     if (count == 1) {
       log.warn("{} ({}){}", kind, sample, reason);
     } else {

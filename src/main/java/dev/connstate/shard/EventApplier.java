@@ -66,11 +66,15 @@ final class EventApplier {
 
   /**
    * Makes the committed state of one handle what Redis holds now, after events were missed,
-   * and publishes the difference as one event (marked {@code resync}).
+   * and publishes what subscribers have not seen as one event (marked {@code resync}). What
+   * they have seen is the last published version, which may be older than committed: this
+   * sidecar's own acknowledgements advance committed while no event can arrive. When the
+   * connection as of that version is not known, the event carries the whole connection.
    */
   void resynced(long handle, ConnectionRecord stored) {
     HandleSlot slot = state.get(handle);
     ConnectionRecord before = slot == null ? null : slot.committed;
+    long published = slot == null ? 0 : slot.lastPublished;
     String origin = env.config().instanceId();
     JsonObject event = null;
     if (stored == null) {
@@ -83,9 +87,13 @@ final class EventApplier {
       slot.lastPublished = 0;
       slot.commit(stored);
       event = ResyncEvents.registered(stored, origin);
-    } else if (stored.version() > before.version()) {
-      event = ResyncEvents.changed(before.copy(), stored, origin);
-      slot.commit(stored);
+    } else if (stored.version() > published) {
+      event = before.version() == published
+          ? ResyncEvents.changed(before.copy(), stored, origin)
+          : ResyncEvents.snapshot(stored, origin);
+      if (stored.version() > before.version()) {
+        slot.commit(stored);
+      }
     }
     if (slot != null) {
       state.reindex(slot);

@@ -32,6 +32,18 @@ final class ResyncEvents {
     return event(type, now.handle(), now.version(), diff(before, now), origin, now.lastSeen());
   }
 
+  /**
+   * The connection changed in ways not known one by one: an {@code updated} event carrying the
+   * whole connection (an unbound one with {@code "playerRef": null}).
+   */
+  static JsonObject snapshot(ConnectionRecord now, String origin) {
+    JsonObject changes = diff(null, now);
+    if (!changes.containsKey(Fields.PLAYER_REF)) {
+      changes.putNull(Fields.PLAYER_REF);
+    }
+    return event(EventType.UPDATED, now.handle(), now.version(), changes, origin, now.lastSeen());
+  }
+
   /** The connection is gone; its last version is unknown here, so the next one after ours. */
   static JsonObject disconnected(ConnectionRecord before, String origin, long at) {
     return event(EventType.DISCONNECTED, before.handle(), before.version() + 1, new JsonObject(), origin, at);

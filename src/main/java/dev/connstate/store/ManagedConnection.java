@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagedConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ManagedConnection.class);
-  private static final Backoff RECONNECT = new Backoff(100, 5_000);
+  private static final Backoff RECONNECT = new Backoff(50, 1_000);
 
   private final Vertx vertx;
   private final Supplier<Future<RedisConnection>> connector;
@@ -256,6 +256,9 @@ public final class ManagedConnection {
   }
 
   private static boolean isConnectionFailure(Throwable cause) {
+    if (cause instanceof java.io.IOException) {
+      return true;
+    }
     String message = cause.getMessage();
     return message != null && (message.contains("onnection is closed") || message.contains("onnection was closed")
         || message.contains("Connection reset"));
