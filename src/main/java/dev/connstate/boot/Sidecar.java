@@ -233,9 +233,9 @@ public final class Sidecar {
       LOG.info("shutdown: every acknowledged change is stored in Redis");
     } else {
       List<String> lost = drained.result();
-      LOG.error("shutdown: {} connections had changes Redis did not store within {} ms; they are lost: {}{}",
-          lost.size(), config.shutdownDrainMs(), String.join(", ", lost.subList(0, Math.min(20, lost.size()))),
-          lost.size() > 20 ? ", …" : "");
+      LOG.error("shutdown: {} connections had changes Redis did not confirm within {} ms (shutdownDrainMs); those "
+          + "not sent are lost, those sent may still be applied: {}{}", lost.size(), config.shutdownDrainMs(),
+          String.join("; ", lost.subList(0, Math.min(20, lost.size()))), lost.size() > 20 ? "; …" : "");
     }
   }
 

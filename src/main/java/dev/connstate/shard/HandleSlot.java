@@ -153,6 +153,19 @@ final class HandleSlot {
     }
   }
 
+  /** Local changes Redis has not acknowledged yet, oldest first. */
+  java.util.List<LocalWrite> unacknowledged() {
+    java.util.List<LocalWrite> out = new java.util.ArrayList<>();
+    if (local != null) {
+      for (LocalWrite write : local) {
+        if (write.version == 0) {
+          out.add(write);
+        }
+      }
+    }
+    return out;
+  }
+
   /** Queues a command behind the critical change in flight. */
   void await(Runnable command) {
     if (waiting == null) {

@@ -1,6 +1,7 @@
 package dev.connstate.shard;
 
 import dev.connstate.model.FieldChange;
+import dev.connstate.store.Ticket;
 
 /**
  * A change this sidecar made to one handle that its copy of Redis's state does not hold yet:
@@ -14,6 +15,8 @@ final class LocalWrite {
   long version;
   /** Failed attempts so far, for backoff. */
   int attempts;
+  /** The current attempt's claim on the connection: tells whether it left for Redis. */
+  Ticket ticket;
 
   LocalWrite(FieldChange change, long at) {
     this.change = change;

@@ -5,6 +5,7 @@ import dev.connstate.model.Fields;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.store.Backoff;
 import dev.connstate.store.HandleStore;
+import dev.connstate.store.Ticket;
 import dev.connstate.store.WriteOutcome;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
@@ -90,13 +91,22 @@ final class WriteBehind {
     }
   }
 
-  /** Handles with changes not yet stored, and which keys, for the shutdown report. */
+  /**
+   * Changes not yet stored, for the shutdown report: per handle, the keys sent without an
+   * answer (Redis may still apply them) and the keys never sent (lost if the process ends).
+   */
   List<String> unstored() {
     List<String> out = new ArrayList<>();
     for (HandleSlot slot : state.slots()) {
-      if (slot.hasUnstored()) {
-        out.add(slot.handle + (slot.pending != null ? " " + slot.pending.change.fields().keySet() : ""));
+      if (!slot.hasUnstored()) {
+        continue;
       }
+      StringBuilder line = new StringBuilder("handle ").append(slot.handle);
+      for (LocalWrite write : slot.unacknowledged()) {
+        boolean sent = write != slot.pending && write.ticket != null && write.ticket.sent();
+        line.append(sent ? " sent, unconfirmed " : " not sent ").append(write.change.fields().keySet());
+      }
+      out.add(line.toString());
     }
     return out;
   }
@@ -114,7 +124,8 @@ final class WriteBehind {
   private void send(HandleSlot slot, LocalWrite write) {
     slot.writesInFlight++;
     int generation = slot.generation;
-    store.update(slot.handle, write.change, write.at, null)
+    write.ticket = new Ticket();
+    store.update(slot.handle, write.change, write.at, write.ticket)
         .onComplete(ar -> written(slot, write, generation, ar));
   }
 

@@ -1,0 +1,99 @@
+package dev.connstate.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * {@code java -jar target/connstate.jar serve} as a child process, the way the README runs it,
+ * with only the given CONNSTATE_* variables. Its output is collected line by line.
+ */
+public final class JarProcess implements AutoCloseable {
+  public static final Path JAR = Path.of(System.getProperty("connstate.jar", "target/connstate.jar"));
+  private final List<String> output = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
+  private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
+  private final Process process;
+
+  private record Waiter(Predicate<String> match, CompletableFuture<String> seen) {
+  }
+
+  public JarProcess(Map<String, String> env) {
+    assertThat(JAR).as("built by mvn package").exists();
+    ProcessBuilder builder = new ProcessBuilder("java", "-jar", JAR.toString(), "serve").redirectErrorStream(true);
+    builder.environment().keySet().removeIf(k -> k.startsWith("CONNSTATE_"));
+    builder.environment().putAll(env);
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Thread reader = new Thread(this::read, "jar-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  private void read() {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        output.add(line);
+        for (Waiter w : waiters) {
+          if (w.match().test(line)) {
+            w.seen().complete(line);
+          }
+        }
+      }
+    } catch (IOException e) {
+      output.add("(output ended: " + e + ")");
+    }
+    ended.complete(null);
+    waiters.forEach(w -> w.seen().completeExceptionally(new AssertionError("the process ended first:\n"
+        + String.join("\n", output))));
+  }
+
+  /** Waits up to {@code seconds} for a line containing {@code text}, and returns it. */
+  public String awaitLine(String text, int seconds) throws Exception {
+    CompletableFuture<String> seen = new CompletableFuture<>();
+    waiters.add(new Waiter(l -> l.contains(text), seen));
+    output.stream().filter(l -> l.contains(text)).findFirst().ifPresent(seen::complete);
+    if (ended.isDone()) {
+      seen.completeExceptionally(new AssertionError("the process ended first:\n" + String.join("\n", output)));
+    }
+    return seen.get(seconds, TimeUnit.SECONDS);
+  }
+
+  /** Sends SIGTERM (Process.destroy() would also close our end of its output). */
+  public void terminate() {
+    assertThat(process.toHandle().destroy()).isTrue();
+  }
+
+  /** Waits for the process to exit and its output to end; returns the exit code. */
+  public int awaitExit(int seconds) throws Exception {
+    assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("exited within %s s", seconds).isTrue();
+    ended.get(10, TimeUnit.SECONDS);
+    return process.exitValue();
+  }
+
+  public List<String> output() {
+    return List.copyOf(output);
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+    }
+  }
+}
