@@ -69,8 +69,19 @@ class BridgeTest {
     baselineHandlers = meter(EVENT_BUS_HANDLERS);
     bystander = new RawBridge(sidecar.bridgePort());
     bystanderHandle = HANDLES.incrementAndGet();
+    // its event travels through Redis and may arrive after the reply: wait for it, so that no
+    // test that subscribes later receives it
+    java.util.concurrent.CompletableFuture<Void> published = new java.util.concurrent.CompletableFuture<>();
+    MessageConsumer<JsonObject> events = sidecar.client().events(e -> {
+      if (e.handle() == bystanderHandle) {
+        published.complete(null);
+      }
+    });
+    Await.result(events.completion());
     JsonObject registered = bystander.request(Addresses.REGISTER, registerBody(bystanderHandle, "bystander"));
     assertThat(registered.getString("type")).isEqualTo("message");
+    Await.result(io.vertx.core.Future.fromCompletionStage(published));
+    Await.result(events.unregister());
   }
 
   @AfterAll

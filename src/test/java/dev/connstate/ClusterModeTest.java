@@ -65,14 +65,18 @@ class ClusterModeTest {
       Await.result(a.client().updateCritical(handles, Map.of("FENCE", "1")));
       Await.result(a.client().disconnect(1, "quit"));
 
+      // events of different handles come from different nodes, unordered: wait for each fact
+      List<Long> boundTo3 = java.util.stream.LongStream.rangeClosed(2, handles).filter(h -> h % 7 == 3).boxed()
+          .toList();
       Await.until("B saw every change", Duration.ofSeconds(10), () -> {
         Connection last = Await.result(b.client().get(handles).otherwise((Connection) null));
-        return last != null && "1".equals(last.metadata().get("FENCE"));
+        return last != null && "1".equals(last.metadata().get("FENCE"))
+            && Await.result(b.client().byPlayer("#3")).equals(boundTo3)
+            && Await.result(b.client().get(1).map(c -> false).otherwise(true));
       });
       assertThat(Await.result(b.client().get(2)).playerRef()).isEqualTo("#2");
       assertThat(Await.failure(b.client().get(1)).failureCode()).isEqualTo(404);
-      assertThat(Await.result(b.client().byPlayer("#3"))).containsExactlyElementsOf(
-          java.util.stream.LongStream.rangeClosed(2, handles).filter(h -> h % 7 == 3).boxed().toList());
+      assertThat(Await.result(b.client().byPlayer("#3"))).containsExactlyElementsOf(boundTo3);
 
       assertThat(members(prefix + "conn:active")).hasSize(handles - 1).doesNotContain("1");
       assertThat(members(prefix + "player:{#3}")).hasSize((int) java.util.stream.LongStream

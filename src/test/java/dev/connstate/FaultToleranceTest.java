@@ -208,6 +208,8 @@ class FaultToleranceTest {
           .isGreaterThanOrEqualTo(30);
       assertThat(logs.warned("backlog full")).isTrue();
       assertThat(logs.warned("critical change")).isTrue();
+      assertThat(sidecar.sidecar().metrics().registry().find(MetricNames.REDIS_WRITE_FAILURES).tag("path", "critical")
+          .counters().stream().mapToDouble(Counter::count).sum()).as("critical failures counted").isGreaterThanOrEqualTo(3);
 
       redis.restart();
       Await.until("the backlog is written once Redis is back", Duration.ofSeconds(20),
@@ -302,6 +304,8 @@ class FaultToleranceTest {
         return lastEventInB.containsKey(20L) && lastEventInB.containsKey(21L);
       });
       assertThat(logs.logged("event subscription restored")).isTrue();
+      assertThat(count(b, MetricNames.REDIS_CONNECTIONS_LOST)).as("B counted its lost connections").isPositive();
+      assertThat(count(b, MetricNames.RESYNC_EVENTS) + count(b, MetricNames.EVENTS_PUBLISHED)).isPositive();
       Await.result(consumer.unregister());
     }
   }

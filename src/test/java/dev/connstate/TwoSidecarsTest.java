@@ -109,6 +109,26 @@ class TwoSidecarsTest {
   }
 
   @Test
+  @DisplayName("a connection registered through A can be bound, updated and read through B at once, "
+      + "before A's event reaches B")
+  void otherSidecarActsAtOnce() {
+    for (long h = 500; h < 700; h++) {
+      Await.result(a.client().register(h, "10.0.0.5:" + h, "h", "telnet"));
+      assertThat(Await.result(b.client().bind(h, "#" + h)).playerRef()).isEqualTo("#" + h);
+    }
+    for (long h = 700; h < 900; h++) {
+      Await.result(a.client().register(h, "10.0.0.5:" + h, "h", "telnet"));
+      assertThat(Await.result(b.client().update(h, Map.of("W", "1"))).persisted()).isFalse();
+      assertThat(Await.result(b.client().get(h)).metadata()).containsEntry("W", "1");
+    }
+    for (long h = 500; h < 520; h++) {
+      Await.result(a.client().disconnect(h, "quit"));
+      assertThat(Await.result(b.client().register(h, "10.0.0.6:" + h, "h2", "websocket")).created())
+          .as("B registers anew what A just disconnected").isTrue();
+    }
+  }
+
+  @Test
   @DisplayName("concurrent changes to one handle through both sidecars converge: A, B and Redis agree")
   void concurrentChangesConverge() {
     long handle = 31;

@@ -1,6 +1,7 @@
 package dev.connstate.ops;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -11,6 +12,7 @@ import org.slf4j.Logger;
 public final class RateLimitedLog {
   private final Logger log;
   private final long intervalMs;
+  private final LongSupplier clock;
   private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
   private static final class Window {
@@ -19,8 +21,13 @@ public final class RateLimitedLog {
   }
 
   public RateLimitedLog(Logger log, long intervalMs) {
+    this(log, intervalMs, System::currentTimeMillis);
+  }
+
+  RateLimitedLog(Logger log, long intervalMs, LongSupplier clock) {
     this.log = log;
     this.intervalMs = intervalMs;
+    this.clock = clock;
   }
 
   /**
@@ -32,7 +39,7 @@ public final class RateLimitedLog {
    */
   public void warn(String kind, String sample, Throwable cause) {
     Window w = windows.computeIfAbsent(kind, k -> new Window());
-    long now = System.currentTimeMillis();
+    long now = clock.getAsLong();
     long count;
     synchronized (w) {
       if (now - w.lastLogged < intervalMs) {

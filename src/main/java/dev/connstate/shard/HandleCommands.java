@@ -10,6 +10,7 @@ import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
 import dev.connstate.store.HandleStore;
+import dev.connstate.store.NotSentException;
 import dev.connstate.store.Ticket;
 import dev.connstate.store.WriteOutcome;
 import io.vertx.core.Future;
@@ -64,6 +65,54 @@ final class HandleCommands {
   }
 
   private Future<JsonObject> run(Command.ForHandle command) {
+    HandleSlot slot = state.get(command.handle());
+    boolean needsConnection = !(command instanceof Command.Register || command instanceof Command.Disconnect);
+    if (needsConnection && (slot == null || !slot.live())) {
+      return readThrough(command);
+    }
+    return dispatch(command);
+  }
+
+  /**
+   * This sidecar does not hold the handle, but another sidecar may have just registered it (its
+   * event still on the way): read it from Redis, then run the command, or answer 404 if Redis
+   * has no such connection either. The handle is busy meanwhile, so order is kept.
+   */
+  private Future<JsonObject> readThrough(Command.ForHandle command) {
+    long handle = command.handle();
+    HandleSlot slot = state.getOrCreate(handle);
+    slot.busy = true;
+    env.metrics().reread("miss");
+    Ticket ticket = new Ticket();
+    Promise<JsonObject> reply = Promise.promise();
+    long timeoutMs = env.config().criticalTimeoutMs();
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      store.abandon(ticket);
+      reply.tryFail(CommandFailure.unavailable("Redis is unavailable: cannot tell whether connection " + handle
+          + " exists (this sidecar does not hold it); retry later"));
+    });
+    store.read(handle, ticket).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      slot.busy = false;
+      if (ar.succeeded() && ar.result() != null
+          && (slot.committed == null || ar.result().version() > slot.committed.version())) {
+        slot.commit(ar.result());
+      }
+      state.reindex(slot);
+      if (ar.failed()) {
+        reply.tryFail(ar.cause() instanceof MalformedRecordException ? storeFailure(ar.cause(), handle, "read")
+            : CommandFailure.unavailable("Redis could not be read: cannot tell whether connection " + handle
+                + " exists (this sidecar does not hold it); retry later"));
+      } else if (!reply.future().isComplete()) {
+        (slot.live() ? dispatch(command) : Future.<JsonObject>failedFuture(CommandFailure.notFound(handle)))
+            .onComplete(reply);
+      }
+      runWaiting(slot);
+    });
+    return reply.future();
+  }
+
+  private Future<JsonObject> dispatch(Command.ForHandle command) {
     try {
       if (command instanceof Command.Get get) {
         return Future.succeededFuture(liveView(get.handle()).toJson());
@@ -113,10 +162,6 @@ final class HandleCommands {
 
   private Future<JsonObject> register(Command.Register register) {
     long handle = register.handle();
-    HandleSlot existing = state.get(handle);
-    if (existing != null && existing.live()) {
-      return Future.succeededFuture(existing.view.toJson().put("created", false));
-    }
     long now = System.currentTimeMillis();
     String owner = register.owner() != null ? register.owner() : env.config().instanceId();
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
@@ -128,7 +173,8 @@ final class HandleCommands {
         if (slot.committed == null) {
           slot.commit(record);
         }
-      } else if (slot.committed == null || outcome.existing().version() > slot.committed.version()) {
+      } else if (slot.committed == null || outcome.existing().version() > slot.committed.version()
+          || outcome.existing().connectedAt() != slot.committed.connectedAt()) {
         slot.commit(outcome.existing());
       }
       return slot.view.toJson().put("created", outcome.created());
@@ -150,12 +196,6 @@ final class HandleCommands {
     long handle = bind.handle();
     HandleSlot slot = liveSlot(handle);
     String ref = bind.playerRef().toString();
-    if (ref.equals(slot.view.playerRef())) {
-      return Future.succeededFuture(slot.view.toJson());
-    }
-    if (slot.view.playerRef() != null) {
-      throw boundElsewhere(handle, slot.view.playerRef());
-    }
     long now = System.currentTimeMillis();
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.LOGGED_IN.wire())
@@ -173,9 +213,6 @@ final class HandleCommands {
   private Future<JsonObject> unbind(Command.Unbind unbind) {
     long handle = unbind.handle();
     HandleSlot slot = liveSlot(handle);
-    if (slot.view.playerRef() == null) {
-      return Future.succeededFuture(slot.view.toJson());
-    }
     long now = System.currentTimeMillis();
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.CONNECTED.wire())
@@ -199,12 +236,15 @@ final class HandleCommands {
   }
 
   /**
-   * Shows a stored bind or unbind. UNCHANGED means Redis already held it and our copy lagged:
-   * the reply shows the change and a re-read brings the copy up to date.
+   * Shows a stored bind or unbind. UNCHANGED means Redis already was in that state (a repeat):
+   * if this sidecar's copy did not show it yet, a re-read brings the copy up to date.
    */
   private JsonObject acknowledge(HandleSlot slot, WriteOutcome outcome, FieldChange change, long now) {
     if (outcome.status() == WriteOutcome.Status.APPLIED) {
       slot.addAcknowledged(new LocalWrite(change, now, outcome.version()));
+      return slot.view.toJson();
+    }
+    if (java.util.Objects.equals(slot.view.playerRef(), change.fields().get(Fields.PLAYER_REF))) {
       return slot.view.toJson();
     }
     events.reread(slot.handle, "stale");
@@ -295,7 +335,15 @@ final class HandleCommands {
       return new CommandFailure(FailureCode.INTERNAL, "the stored connection " + handle + " cannot be read: "
           + cause.getMessage());
     }
-    return CommandFailure.unavailable("Redis could not store the " + what + " of handle " + handle + ": "
+    if (cause instanceof NotSentException) {
+      return CommandFailure.unavailable("Redis is unavailable: the " + what + " of handle " + handle
+          + " was not stored; retry later");
+    }
+    if ("connection".equals(FailureReasons.of(cause))) {
+      return CommandFailure.unavailable("the Redis connection failed during the " + what + " of handle " + handle
+          + ": it may or may not be stored (retrying is safe)");
+    }
+    return CommandFailure.unavailable("Redis refused the " + what + " of handle " + handle + ", it was not stored: "
         + cause.getMessage());
   }
 

@@ -174,7 +174,12 @@ public final class HandleStore {
 
   /** Reads one connection; null when Redis has none. Fails on a malformed hash. */
   public Future<ConnectionRecord> read(long handle) {
-    return connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle))).map(r -> {
+    return read(handle, null);
+  }
+
+  /** Reads one connection, unless {@code ticket} is abandoned before the request leaves. */
+  public Future<ConnectionRecord> read(long handle, Ticket ticket) {
+    return connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle)), ticket).map(r -> {
       Map<String, String> hash = Replies.hash(r);
       return hash.isEmpty() ? null : ConnectionRecord.fromHash(handle, hash);
     });
