@@ -245,13 +245,16 @@ public final class Sidecar {
       redisHealth.stop();
     }
     Promise<Void> closed = Promise.promise();
-    Future<Void> redisClosed = redis == null ? Future.succeededFuture() : redis.close();
-    redisClosed.onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("closing the Redis client failed: {}", ar.cause().toString());
-      }
-      vertx.close().onComplete(closed);
-    });
+    // verticles first: their connections close for good instead of seeing the client vanish
+    List<Future<Void>> undeployed = new ArrayList<>();
+    vertx.deploymentIDs().forEach(id -> undeployed.add(vertx.undeploy(id)));
+    Future.join(undeployed).transform(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("closing the Redis client failed: {}", ar.cause().toString());
+          }
+          vertx.close().onComplete(closed);
+        });
     return closed.future();
   }
 
