@@ -6,6 +6,8 @@ import dev.connstate.ingress.CommandIngress;
 import dev.connstate.model.ConnectionState;
 import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
+import dev.connstate.ops.HealthReport;
+import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.OpsServer;
 import dev.connstate.ops.RateLimitedLog;
@@ -24,6 +26,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.redis.client.Command;
@@ -74,7 +77,8 @@ public final class Sidecar {
   public static Future<Sidecar> start(SidecarConfig config, String redisUrl) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setJvmMetricsEnabled(true)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     Sidecar sidecar = new Sidecar(config, redisUrl, vertx, registry);
@@ -98,7 +102,8 @@ public final class Sidecar {
     RedisKeys keys = new RedisKeys(config.keyPrefix());
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
     redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
-    redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10));
+    redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10), metrics);
+    metrics.gauge(MetricNames.PENDING_WRITES_LIMIT, config::maxPendingHandles);
     redisHealth.start();
     ShardEnvironment env = new ShardEnvironment(config, keys, redis, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
@@ -108,7 +113,9 @@ public final class Sidecar {
     shards = new Shards(shardList, metrics, redisHealth::last);
     EventSubscriber subscriber = new EventSubscriber(redis, keys, shards::apply, () -> resync(keys, problems),
         metrics, problems);
-    ops = new OpsServer(config, registry, redisHealth, loaded::get);
+    HealthReport health = new HealthReport(vertx, redisHealth, metrics, config.degradedLatencyMs(),
+        config.maxPendingHandles(), this::startupState, this::bridgeState);
+    ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
         config.instanceId(), redisUrl, config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
     return vertx.deployVerticle(ops)
@@ -119,6 +126,7 @@ public final class Sidecar {
         .compose(v -> deployCommands())
         .map(v -> {
           loaded.set(true);
+          metrics.ready(true);
           LOG.info("connstate ready in {} ms: {} connections, bridge on {}:{}, health on port {}",
               System.currentTimeMillis() - started, liveConnections(),
               config.bridge().host(), bridge.actualPort(), ops.actualPort());
@@ -148,6 +156,18 @@ public final class Sidecar {
                   millis, removed, keys.active());
             }))
         .mapEmpty();
+  }
+
+  private JsonObject startupState() {
+    JsonObject state = new JsonObject().put("loaded", loaded.get()).put("connections", liveConnections());
+    long millis = metrics.startupLoadMillis();
+    return millis < 0 ? state : state.put("durationMs", millis);
+  }
+
+  private JsonObject bridgeState() {
+    BridgeServer server = bridge;
+    return server == null || !server.listening() ? new JsonObject().put("listening", false)
+        : new JsonObject().put("listening", true).put("port", server.actualPort()).put("clients", server.clients());
   }
 
   private long liveConnections() {
@@ -206,6 +226,8 @@ public final class Sidecar {
    */
   public Future<Void> stop() {
     LOG.info("connstate stopping");
+    loaded.set(false);
+    metrics.ready(false);
     Promise<Void> stopped = Promise.promise();
     Future<Void> commandsStopped = Future.succeededFuture();
     for (String id : commandDeployments) {

@@ -19,23 +19,38 @@ import java.util.function.Supplier;
  * here. Also holds the live totals that gauges read (connections by state, pending writes).
  */
 public final class Metrics {
+  /** Histogram buckets of command latency: from a quarter of a millisecond to the 30 s request timeout. */
+  private static final Duration[] LATENCY_BUCKETS = java.util.stream.LongStream.of(250, 500, 1_000, 2_000, 5_000,
+      10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000)
+      .mapToObj(Duration::ofNanos).map(d -> d.multipliedBy(1_000)).toArray(Duration[]::new);
+
   private final MeterRegistry registry;
   private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final Map<ConnectionState, AtomicLong> connections = new EnumMap<>(ConnectionState.class);
   private final AtomicLong pendingWrites = new AtomicLong();
   private final AtomicLong startupLoadMillis = new AtomicLong(-1);
+  private final AtomicLong ready = new AtomicLong();
 
   public Metrics(MeterRegistry registry) {
     this.registry = registry;
     for (ConnectionState state : ConnectionState.values()) {
       AtomicLong count = new AtomicLong();
       connections.put(state, count);
-      Gauge.builder(MetricNames.CONNECTIONS, count, AtomicLong::get).tag("state", state.wire()).register(registry);
+      Gauge.builder(MetricNames.CONNECTIONS, count, AtomicLong::get).tag("state", state.wire())
+          .description(MetricNames.help(MetricNames.CONNECTIONS)).register(registry);
     }
-    Gauge.builder(MetricNames.PENDING_WRITES, pendingWrites, AtomicLong::get).register(registry);
-    Gauge.builder(MetricNames.STARTUP_LOAD, startupLoadMillis, v -> v.get() < 0 ? Double.NaN : v.get() / 1000.0)
-        .register(registry);
+    gauge(MetricNames.PENDING_WRITES, pendingWrites::get);
+    gauge(MetricNames.STARTUP_LOAD, () -> startupLoadMillis.get() < 0 ? Double.NaN : startupLoadMillis.get() / 1000.0);
+    gauge(MetricNames.READY, ready::get);
+    // counters without labels exist from the first scrape, at zero, so rates and alerts see them
+    counter(MetricNames.REDIS_WRITE_RETRIES);
+    counter(MetricNames.REDIS_CONNECTIONS_LOST);
+    counter(MetricNames.REDIS_CONNECT_FAILURES);
+    counter(MetricNames.EVENTS_PUBLISHED);
+    counter(MetricNames.RESYNC_EVENTS);
+    counter(MetricNames.WRITES_COALESCED);
+    counter(MetricNames.BRIDGE_EVENTS_DROPPED);
   }
 
   public MeterRegistry registry() {
@@ -46,8 +61,8 @@ public final class Metrics {
   public void command(String address, String outcome, long nanos) {
     counter(MetricNames.COMMANDS, "address", address, "outcome", outcome).increment();
     timers.computeIfAbsent(address, a -> Timer.builder(MetricNames.COMMAND_DURATION).tag("address", a)
-            .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
-            .maximumExpectedValue(Duration.ofSeconds(30)).register(registry))
+            .description(MetricNames.help(MetricNames.COMMAND_DURATION))
+            .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
@@ -130,14 +145,25 @@ public final class Metrics {
     startupLoadMillis.set(millis);
   }
 
-  /** Registers a gauge that reads {@code value} at scrape time. */
+  /** How long the startup load took, or -1 until it finished. */
+  public long startupLoadMillis() {
+    return startupLoadMillis.get();
+  }
+
+  /** The sidecar answers commands (1) or not yet (0). */
+  public void ready(boolean isReady) {
+    ready.set(isReady ? 1 : 0);
+  }
+
+  /** Registers a gauge that reads {@code value} at scrape time, with its help text. */
   public void gauge(String name, Supplier<Number> value) {
-    Gauge.builder(name, value).register(registry);
+    Gauge.builder(name, value).description(MetricNames.help(name)).register(registry);
   }
 
   private Counter counter(String name, String... tags) {
     String key = tags.length == 0 ? name : name + String.join("\u0000", tags);
     Counter c = counters.get(key);
-    return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry));
+    return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags)
+        .description(MetricNames.help(name)).register(registry));
   }
 }

@@ -24,11 +24,16 @@ public final class RedisHealth {
   private RedisConnection connection;
   private long timer = -1;
 
-  public RedisHealth(Vertx vertx, Redis redis, long intervalMs, long timeoutMs) {
+  public RedisHealth(Vertx vertx, Redis redis, long intervalMs, long timeoutMs, Metrics metrics) {
     this.vertx = vertx;
     this.redis = redis;
     this.intervalMs = intervalMs;
     this.timeoutMs = timeoutMs;
+    metrics.gauge(MetricNames.REDIS_UP, () -> up() ? 1 : 0);
+    metrics.gauge(MetricNames.REDIS_LATENCY, () -> {
+      JsonObject result = last;
+      return up() ? result.getDouble("latencyMs") / 1000.0 : Double.NaN;
+    });
   }
 
   /** Starts the periodic check, with one check right away. */

@@ -50,6 +50,16 @@ public final class BridgeServer extends VerticleBase {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
+  /** True once the bridge listens (and until it stops). */
+  public boolean listening() {
+    return server != null && server.actualPort() > 0;
+  }
+
+  /** Bridge clients connected now. */
+  public int clients() {
+    return clients.get();
+  }
+
   /** The port the bridge listens on (the chosen one when configured as 0). */
   public int actualPort() {
     return server.actualPort();
