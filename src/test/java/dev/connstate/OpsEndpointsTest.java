@@ -8,14 +8,11 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.redis.RedisProcess;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.DelayProxy;
+import dev.connstate.testing.Http;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,20 +27,14 @@ import org.junit.jupiter.api.Test;
 
 @DisplayName("Health and metrics endpoints")
 class OpsEndpointsTest {
-  static final HttpClient HTTP = HttpClient.newHttpClient();
   /** One sample line of the Prometheus text format: name, optional labels, value, optional timestamp. */
   static final Pattern SAMPLE = Pattern.compile(
       "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
           + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|\\+Inf|-Inf)( -?[0-9]+)?");
   static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*");
 
-  private static HttpResponse<String> get(int port, String path) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+  private static Http.Response get(int port, String path) {
+    return Http.get(port, path);
   }
 
   private static JsonObject check(JsonObject health, String id) {
@@ -52,8 +43,8 @@ class OpsEndpointsTest {
   }
 
   private static boolean healthIs(int port, int code, String status) {
-    HttpResponse<String> r = get(port, "/health");
-    return r.statusCode() == code && status.equals(new JsonObject(r.body()).getString("status"));
+    Http.Response r = get(port, "/health");
+    return r.status() == code && status.equals(new JsonObject(r.body()).getString("status"));
   }
 
   @Test
@@ -69,7 +60,7 @@ class OpsEndpointsTest {
       JsonObject down = new JsonObject(get(port, "/health").body());
       assertThat(check(down, "redis").getString("status")).isEqualTo("DOWN");
       assertThat(check(down, "redis").getJsonObject("data").getString("error")).isNotBlank();
-      assertThat(get(port, "/health/live").statusCode()).as("liveness does not depend on Redis").isEqualTo(200);
+      assertThat(get(port, "/health/live").status()).as("liveness does not depend on Redis").isEqualTo(200);
 
       redis.restart();
       Await.until("UP within 2 s of the restart", Duration.ofSeconds(2), () -> healthIs(port, 200, "UP"));
@@ -113,14 +104,14 @@ class OpsEndpointsTest {
       Future<Sidecar> starting = TestSidecar.begin(redis, TestSidecar.newPrefix("ops-load"), "ops-load", overrides);
       Await.until("health answers", Duration.ofSeconds(2), () -> {
         try {
-          return get(httpPort, "/health/live").statusCode() == 200;
-        } catch (AssertionError notYet) {
+          return get(httpPort, "/health/live").status() == 200;
+        } catch (java.io.UncheckedIOException notYet) {
           return false;
         }
       });
-      HttpResponse<String> loading = get(httpPort, "/health");
+      Http.Response loading = get(httpPort, "/health");
       assertThat(starting.isComplete()).isFalse();
-      assertThat(loading.statusCode()).isEqualTo(503);
+      assertThat(loading.status()).isEqualTo(503);
       JsonObject body = new JsonObject(loading.body());
       assertThat(body.getString("status")).isEqualTo("DOWN");
       assertThat(check(body, "startup-load").getString("status")).isEqualTo("DOWN");
@@ -164,8 +155,8 @@ class OpsEndpointsTest {
       Await.until("the backlog drains after the pause", Duration.ofSeconds(5),
           () -> Await.result(client.stats()).getLong("pendingWrites") == 0);
 
-      HttpResponse<String> scrape = get(port, "/metrics");
-      assertThat(scrape.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+      Http.Response scrape = get(port, "/metrics");
+      assertThat(scrape.contentType()).startsWith("text/plain");
       Map<String, Double> samples = parse(scrape.body());
       assertThat(sum(samples, "connstate_redis_write_failures_total")).isGreaterThan(failuresBefore);
       assertThat(sum(samples, "connstate_writes_rejected_total")).isPositive();

@@ -7,17 +7,13 @@ import dev.connstate.boot.Sidecar;
 import dev.connstate.client.Connection;
 import dev.connstate.redis.RedisProcess;
 import dev.connstate.testing.Await;
+import dev.connstate.testing.Http;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -75,10 +71,9 @@ class RestartTest {
     long pausedAt = System.nanoTime();
     Future<Sidecar> starting = TestSidecar.begin(redis, prefix, "gate-second", ports);
 
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> health = awaitHealthEndpoint(http, httpPort);
+    Http.Response health = awaitHealthEndpoint(httpPort);
     assertThat(starting.isComplete()).as("still loading while Redis is paused").isFalse();
-    assertThat(health.statusCode()).isEqualTo(503);
+    assertThat(health.status()).isEqualTo(503);
     assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("DOWN");
     assertThatThrownBy(() -> new Socket("127.0.0.1", bridgePort).close()).isInstanceOf(ConnectException.class);
 
@@ -87,19 +82,17 @@ class RestartTest {
           .isGreaterThanOrEqualTo(pauseMs - 100);
       assertThat(Await.result(second.client().get(5)).hostname()).isEqualTo("h5");
       new Socket("127.0.0.1", bridgePort).close();
-      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health")).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(Http.get(httpPort, "/health").status()).isEqualTo(200);
     }
   }
 
   /** The health endpoint comes up first (liveness during the load); wait for it to answer. */
-  private static HttpResponse<String> awaitHealthEndpoint(HttpClient http, int port) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build();
+  private static Http.Response awaitHealthEndpoint(int port) {
     long deadline = System.nanoTime() + 1_000_000_000L;
     while (true) {
       try {
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
+        return Http.get(port, "/health");
+      } catch (java.io.UncheckedIOException e) {
         if (System.nanoTime() > deadline) {
           throw e;
         }

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.protocol.Addresses;
 import dev.connstate.redis.RedisProcess;
+import dev.connstate.testing.Http;
 import dev.connstate.testing.JarProcess;
 import dev.connstate.testing.RawBridge;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,12 +35,9 @@ class ServeJarIT {
       assertThat(m.find()).isTrue();
       int redisPort = Integer.parseInt(m.group(1));
 
-      HttpClient client = HttpClient.newHttpClient();
-      assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + "/health/live")).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-      HttpResponse<String> health = client.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + http + "/health")).build(), HttpResponse.BodyHandlers.ofString());
-      assertThat(health.statusCode()).isEqualTo(200);
+      assertThat(Http.get(http, "/health/live").status()).isEqualTo(200);
+      Http.Response health = Http.get(http, "/health");
+      assertThat(health.status()).isEqualTo(200);
       assertThat(new JsonObject(health.body()).getString("status")).isEqualTo("UP");
 
       try (RawBridge bridge = new RawBridge(bridgePort)) {
