@@ -224,6 +224,23 @@ public final class ConnectionRecord {
     return lastSeen;
   }
 
+  /** All metadata, read-only. */
+  public Map<String, String> metadata() {
+    return java.util.Collections.unmodifiableMap(metadata);
+  }
+
+  public String ipAddress() {
+    return ipAddress;
+  }
+
+  public String hostname() {
+    return hostname;
+  }
+
+  public String connectionType() {
+    return connectionType;
+  }
+
   /** The metadata value of {@code key}, or null. */
   public String metadata(String key) {
     return metadata.get(key);
