@@ -11,7 +11,8 @@
 -- m: n, key1, value1, ... keyN, valueN, removedKey, ...   (metadata keys, without meta:)
 -- d: [reason]
 -- Returns {1, version} applied, {0, version} unchanged, {-1} no such connection,
--- {-2, boundRef} bound to another player; r returns {0, HGETALL} when the connection exists;
+-- {-2, boundRef} bound to another player; r returns {0, HGETALL} when the connection exists,
+-- {-4} when it exists only as a v1 record (convert it, then register again);
 -- b, u and d also return the previous playerRef (false if none) third.
 -- This copy belongs to shard @SHARD@. Each shard's text (so its SHA) differs, so only that
 -- shard's own SCRIPT LOAD can load it, and its NOSCRIPT barrier keeps its writes in order.
@@ -20,9 +21,13 @@ local CHANNEL = '@CHANNEL@'
 local ORIGIN = '@ORIGIN@'
 local TTL = @TTL@
 local INDEX = @INDEX@
+-- LEGACY: v1 keys may exist (read fallback: not in Redis Cluster). DUAL: keep the v1 key current.
+local LEGACY = @LEGACY@
+local DUAL = @DUAL@
 
 local key, op, at = KEYS[1], ARGV[1], ARGV[2]
 local handle = string.match(key, '{(%d+)}$')
+local legacyKey = PREFIX .. 'conn:' .. handle
 local NUMERIC = { connectedAt = true }
 
 local function publish(kind, version, changes)
@@ -60,6 +65,13 @@ local function changesJson(sets, dels)
   return '{' .. table.concat(top, ',') .. '}'
 end
 
+-- dual mode: the v1 document of the hash as it is now (legacyJson comes from legacy_json.lua)
+local function mirror()
+  if DUAL then
+    redis.call('SET', legacyKey, legacyJson(redis.call('HGETALL', key)), 'PX', TTL)
+  end
+end
+
 -- store a change: fields, lastSeen, version + 1, expiry; returns the new version
 local function store(sets, dels)
   redis.call('HSET', key, 'lastSeen', at, unpack(sets))
@@ -75,6 +87,10 @@ if op == 'r' then
   if redis.call('EXISTS', key) == 1 then
     return { 0, redis.call('HGETALL', key) }
   end
+  if LEGACY and redis.call('EXISTS', legacyKey) == 1 then
+    -- it exists as a v1 record: the caller converts it first, then registers again
+    return { -4 }
+  end
   local sets = {}
   for i = 3, #ARGV do
     sets[#sets + 1] = ARGV[i]
@@ -85,17 +101,28 @@ if op == 'r' then
   if INDEX then
     redis.call('SADD', PREFIX .. 'conn:active', handle)
   end
+  mirror()
   publish('registered', 1, changes)
   return { 1, 1 }
 end
 
 if op == 'd' then
   if redis.call('EXISTS', key) == 0 then
+    -- a connection that exists only as a v1 record is disconnected by removing that record
+    if LEGACY and redis.call('DEL', legacyKey) == 1 then
+      redis.call('SREM', PREFIX .. 'conn:active', handle)
+      publish('disconnected', 1, ARGV[3] and ('{"reason":' .. cjson.encode(ARGV[3]) .. '}') or '{}')
+      return { 1, 1, false }
+    end
     return { 0, 0 }
   end
   local bound = redis.call('HGET', key, 'playerRef')
   local version = tonumber(redis.call('HGET', key, 'version') or '0') + 1
   redis.call('DEL', key)
+  if LEGACY then
+    -- a v1 key left from before the conversion must not bring the connection back
+    redis.call('DEL', legacyKey)
+  end
   if INDEX then
     redis.call('SREM', PREFIX .. 'conn:active', handle)
     if bound then
@@ -126,6 +153,7 @@ if op == 'm' then
   end
   local changes = changesJson(sets, dels)
   local version = store(sets, dels)
+  mirror()
   publish('updated', version, changes)
   return { 1, version }
 end
@@ -140,6 +168,7 @@ if op == 'b' then
     return { -2, bound }
   end
   local version = store({ 'state', 'LoggedIn', 'playerRef', ref }, {})
+  mirror()
   if INDEX then
     redis.call('SADD', playerKey(ref), handle)
   end
@@ -153,6 +182,7 @@ if op == 'u' then
     return { 0, tonumber(redis.call('HGET', key, 'version')), false }
   end
   local version = store({ 'state', 'Connected' }, { 'playerRef' })
+  mirror()
   if INDEX then
     redis.call('SREM', playerKey(bound), handle)
   end

@@ -1,5 +1,6 @@
 package dev.connstate;
 
+import dev.connstate.cli.MigrateCommand;
 import dev.connstate.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Connection-state sidecar for MUSH servers: commands over the Vert.x event bus and TCP bridge, "
         + "ordered per handle, stored in Redis hashes, announced on pub/sub.",
-    subcommands = {ServeCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

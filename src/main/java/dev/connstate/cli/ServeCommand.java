@@ -50,8 +50,10 @@ public final class ServeCommand implements Callable<Integer> {
     applyLogLevel(config.logLevel());
     loader.warnings().forEach(LOG::warn);
     if (config.schema() != SidecarConfig.StoreSchema.HASH) {
-      LOG.error("store.schema={} is not available in this version; only 'hash' is", config.schema().name().toLowerCase());
-      return 2;
+      LOG.warn("store.schema={}: {}", config.schema().name().toLowerCase(),
+          config.schema() == SidecarConfig.StoreSchema.DUAL
+              ? "every change also rewrites the v1 JSON key, for v1 readers during a rolling upgrade"
+              : "the v1 store itself (whole-document optimistic locking): the benchmark baseline, not for production");
     }
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicReference<RedisProcess> embedded = new AtomicReference<>();

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * @param shutdownDrainMs how long a stopping sidecar tries to flush pending writes
  * @param degradedLatencyMs Redis round trip above which health is DEGRADED
  * @param logLevel root log level
+ * @param legacyRetries {@code store.schema = legacy}: retries of a conflicting v1 transaction (v1: 10)
  */
 public record SidecarConfig(
     String instanceId,
@@ -37,6 +38,7 @@ public record SidecarConfig(
     long shutdownDrainMs,
     long degradedLatencyMs,
     String logLevel,
+    int legacyRetries,
     RedisSettings redis,
     StoreSchema schema,
     BridgeSettings bridge,
@@ -104,6 +106,12 @@ public record SidecarConfig(
         r.intIn("limits.maxFieldLength", 1, 4096),
         r.intIn("limits.maxTouchHandles", 1, 100_000),
         r.intIn("limits.maxListLimit", 1, 1_000_000));
+    StoreSchema schema = r.choice("store.schema", StoreSchema.class);
+    if (schema != StoreSchema.HASH && redis.mode() == RedisMode.CLUSTER) {
+      throw new ConfigException("store.schema (" + ConfigLoader.envName("store.schema") + "): '"
+          + schema.name().toLowerCase(Locale.ROOT) + "' needs one Redis (standalone or sentinel), as v1 had: a v1 key"
+          + " and the v2 hash of one connection live in different Redis Cluster slots");
+    }
     return new SidecarConfig(
         instanceId,
         keyPrefix,
@@ -115,8 +123,9 @@ public record SidecarConfig(
         r.longIn("shutdownDrainMs", 0, 600_000),
         r.longIn("degradedLatencyMs", 1, 600_000),
         r.choice("logLevel", LogLevel.class).name(),
+        r.intIn("store.legacyRetries", 0, 100),
         redis,
-        r.choice("store.schema", StoreSchema.class),
+        schema,
         bridge,
         http,
         limits);

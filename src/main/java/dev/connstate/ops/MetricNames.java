@@ -63,6 +63,10 @@ public final class MetricNames {
       "Bridge frames answered with an error or a closed socket, by reason");
   public static final String BRIDGE_EVENTS_DROPPED = metric("bridge.events.dropped",
       "Events not delivered to a bridge client that was not reading fast enough");
+  public static final String LEGACY_READS = metric("legacy.reads",
+      "Connections read from their v1 record because they had no v2 hash (startup load, reads, writes)");
+  public static final String LEGACY_CONVERSIONS = metric("legacy.conversions",
+      "v1 records converted to v2 hashes by this sidecar, before their first change");
   public static final String MALFORMED_RECORDS = metric("malformed.records",
       "Stored connections or events that could not be read, by where (load, stored, resync, event, active-member)");
 

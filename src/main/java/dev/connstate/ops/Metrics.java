@@ -51,6 +51,8 @@ public final class Metrics {
     counter(MetricNames.RESYNC_EVENTS);
     counter(MetricNames.WRITES_COALESCED);
     counter(MetricNames.BRIDGE_EVENTS_DROPPED);
+    counter(MetricNames.LEGACY_READS);
+    counter(MetricNames.LEGACY_CONVERSIONS);
   }
 
   public MeterRegistry registry() {
@@ -84,6 +86,14 @@ public final class Metrics {
 
   public void resyncEvent() {
     counter(MetricNames.RESYNC_EVENTS).increment();
+  }
+
+  public void legacyRead() {
+    counter(MetricNames.LEGACY_READS).increment();
+  }
+
+  public void legacyConversion() {
+    counter(MetricNames.LEGACY_CONVERSIONS).increment();
   }
 
   public void retry() {

@@ -1,6 +1,7 @@
 package dev.connstate.protocol;
 
 import dev.connstate.model.PlayerRef;
+import dev.connstate.model.SharpMushKeys;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,17 @@ public sealed interface Command {
    */
   record Register(long handle, String ipAddress, String hostname, String connectionType, String owner,
                   Map<String, String> metadata) implements ForHandle {
+    /** The metadata to store: the five SharpMUSH keys (DESIGN §2), unless the client sent them. */
+    public Map<String, String> metadataWithDefaults(long now) {
+      Map<String, String> all = new java.util.LinkedHashMap<>();
+      all.put(SharpMushKeys.CONNECTION_START_TIME, Long.toString(now));
+      all.put(SharpMushKeys.LAST_CONNECTION_SIGNAL, Long.toString(now));
+      all.put(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, ipAddress);
+      all.put(SharpMushKeys.HOST_NAME, hostname);
+      all.put(SharpMushKeys.CONNECTION_TYPE, connectionType);
+      all.putAll(metadata);
+      return all;
+    }
   }
 
   /** Bind to a player. */

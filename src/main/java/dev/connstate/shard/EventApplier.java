@@ -164,10 +164,13 @@ final class EventApplier {
           state.remove(slot);
         }
       } else {
-        ConnectionRecord stored = ar.result();
+        if (ar.result().legacy()) {
+          env.metrics().legacyRead();
+        }
+        ConnectionRecord stored = ar.result().record();
         if (slot.committed == null || stored.version() > slot.committed.version()
             || stored.connectedAt() != slot.committed.connectedAt()) {
-          slot.commit(stored);
+          slot.commit(ar.result());
         }
       }
       state.reindex(slot);

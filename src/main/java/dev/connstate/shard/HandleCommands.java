@@ -9,7 +9,9 @@ import dev.connstate.model.SharpMushKeys;
 import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
+import dev.connstate.store.ConvertOutcome;
 import dev.connstate.store.HandleStore;
+import dev.connstate.store.StoredConnection;
 import dev.connstate.store.NotSentException;
 import dev.connstate.store.Ticket;
 import dev.connstate.store.WriteOutcome;
@@ -17,8 +19,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * command sees the outcome of those before it. Non-critical updates and touches go to
  * {@link WriteBehind}.
  */
-final class HandleCommands {
+final class HandleCommands implements HandleExecutor {
   static final String PATH = "critical";
   private static final Logger LOG = LoggerFactory.getLogger(HandleCommands.class);
 
@@ -54,7 +55,8 @@ final class HandleCommands {
   }
 
   /** Runs {@code command} now, or after the critical change in flight for its handle. */
-  Future<JsonObject> execute(Command.ForHandle command) {
+  @Override
+  public Future<JsonObject> execute(Command.ForHandle command) {
     HandleSlot slot = state.get(command.handle());
     if (slot != null && slot.busy) {
       Promise<JsonObject> promise = Promise.promise();
@@ -70,41 +72,95 @@ final class HandleCommands {
     if (needsConnection && (slot == null || !slot.live())) {
       return readThrough(command);
     }
+    if (slot != null && slot.legacyJson != null && !(command instanceof Command.Get)) {
+      return convertThen(command);
+    }
     return dispatch(command);
   }
 
   /**
    * This sidecar does not hold the handle, but another sidecar may have just registered it (its
-   * event still on the way): read it from Redis, then run the command, or answer 404 if Redis
-   * has no such connection either. The handle is busy meanwhile, so order is kept.
+   * event still on the way), or it may exist only as a v1 record: read it from Redis, then run
+   * the command, or answer 404 if Redis has no such connection either.
    */
   private Future<JsonObject> readThrough(Command.ForHandle command) {
+    env.metrics().reread("miss");
+    return prepareThen(command, "look up", (slot, ticket) -> store.read(slot.handle, ticket).map(stored -> {
+      commitStored(slot, stored);
+      return null;
+    }));
+  }
+
+  /**
+   * The connection exists only as a v1 record: convert it to a v2 hash before its first change
+   * (DESIGN §4), atomically and only if the v1 record is unchanged since it was read.
+   */
+  private Future<JsonObject> convertThen(Command.ForHandle command) {
+    return prepareThen(command, "convert the v1 record of", (slot, ticket) -> convert(slot));
+  }
+
+  private Future<Void> convert(HandleSlot slot) {
+    return store.convert(new StoredConnection(slot.committed, slot.legacyJson)).compose(outcome -> {
+      if (outcome == ConvertOutcome.CONVERTED) {
+        env.metrics().legacyConversion();
+        slot.legacyJson = null;
+        return Future.succeededFuture();
+      }
+      // converted by someone else, changed by a v1 writer, or gone: what does Redis hold now?
+      return store.read(slot.handle).compose(stored -> {
+        commitStored(slot, stored);
+        return slot.legacyJson == null ? Future.<Void>succeededFuture()
+            : Future.failedFuture(CommandFailure.unavailable("the v1 record of connection " + slot.handle
+                + " changed while it was being converted; retry"));
+      });
+    });
+  }
+
+  private void commitStored(HandleSlot slot, StoredConnection stored) {
+    if (stored == null) {
+      if (slot.committed != null) {
+        state.remove(slot);
+      }
+      return;
+    }
+    if (stored.legacy()) {
+      env.metrics().legacyRead();
+    }
+    if (slot.committed == null || stored.record().version() > slot.committed.version() || stored.legacy()
+        || slot.legacyJson != null) {
+      slot.commit(stored);
+    }
+    state.reindex(slot);
+  }
+
+  /**
+   * Runs {@code step} with the handle busy (later commands wait), within criticalTimeoutMs,
+   * then the command itself — or 404 if there is no connection after all.
+   */
+  private Future<JsonObject> prepareThen(Command.ForHandle command, String what,
+                                         BiFunction<HandleSlot, Ticket, Future<Void>> step) {
     long handle = command.handle();
     HandleSlot slot = state.getOrCreate(handle);
     slot.busy = true;
-    env.metrics().reread("miss");
     Ticket ticket = new Ticket();
     Promise<JsonObject> reply = Promise.promise();
     long timeoutMs = env.config().criticalTimeoutMs();
     long timer = vertx.setTimer(timeoutMs, id -> {
       store.abandon(ticket);
-      reply.tryFail(CommandFailure.unavailable("Redis is unavailable: cannot tell whether connection " + handle
-          + " exists (this sidecar does not hold it); retry later"));
+      reply.tryFail(CommandFailure.unavailable("Redis is unavailable: could not " + what + " connection " + handle
+          + " within " + timeoutMs + " ms; retry later"));
     });
-    store.read(handle, ticket).onComplete(ar -> {
+    step.apply(slot, ticket).onComplete(ar -> {
       vertx.cancelTimer(timer);
       slot.busy = false;
-      if (ar.succeeded() && ar.result() != null
-          && (slot.committed == null || ar.result().version() > slot.committed.version())) {
-        slot.commit(ar.result());
-      }
       state.reindex(slot);
       if (ar.failed()) {
-        reply.tryFail(ar.cause() instanceof MalformedRecordException ? storeFailure(ar.cause(), handle, "read")
-            : CommandFailure.unavailable("Redis could not be read: cannot tell whether connection " + handle
-                + " exists (this sidecar does not hold it); retry later"));
+        reply.tryFail(ar.cause() instanceof CommandFailure f ? f
+            : ar.cause() instanceof MalformedRecordException ? storeFailure(ar.cause(), handle, what)
+            : CommandFailure.unavailable("Redis could not be read: could not " + what + " connection " + handle
+                + "; retry later"));
       } else if (!reply.future().isComplete()) {
-        (slot.live() ? dispatch(command) : Future.<JsonObject>failedFuture(CommandFailure.notFound(handle)))
+        (slot.live() ? run(command) : Future.<JsonObject>failedFuture(CommandFailure.notFound(handle)))
             .onComplete(reply);
       }
       runWaiting(slot);
@@ -165,9 +221,12 @@ final class HandleCommands {
     long now = System.currentTimeMillis();
     String owner = register.owner() != null ? register.owner() : env.config().instanceId();
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
-        register.connectionType(), owner, now, withSharpMushDefaults(register, now));
+        register.connectionType(), owner, now, register.metadataWithDefaults(now));
     HandleSlot slot = state.getOrCreate(handle);
     return critical(slot, "register", ticket -> store.register(record, ticket), outcome -> {
+      if (outcome.legacy()) {
+        throw new ExistsAsLegacy();
+      }
       if (outcome.created()) {
         record.version(1);
         if (slot.committed == null) {
@@ -178,18 +237,9 @@ final class HandleCommands {
         slot.commit(outcome.existing());
       }
       return slot.view.toJson().put("created", outcome.created());
-    });
-  }
-
-  private static Map<String, String> withSharpMushDefaults(Command.Register register, long now) {
-    Map<String, String> metadata = new LinkedHashMap<>();
-    metadata.put(SharpMushKeys.CONNECTION_START_TIME, Long.toString(now));
-    metadata.put(SharpMushKeys.LAST_CONNECTION_SIGNAL, Long.toString(now));
-    metadata.put(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, register.ipAddress());
-    metadata.put(SharpMushKeys.HOST_NAME, register.hostname());
-    metadata.put(SharpMushKeys.CONNECTION_TYPE, register.connectionType());
-    metadata.putAll(register.metadata());
-    return metadata;
+    }).recover(e -> e instanceof ExistsAsLegacy
+        // the connection exists only as a v1 record: read it, convert it, then register returns it
+        ? readThrough(register) : Future.failedFuture(e));
   }
 
   private Future<JsonObject> bind(Command.Bind bind) {
@@ -357,6 +407,13 @@ final class HandleCommands {
 
   private ConnectionRecord liveView(long handle) {
     return liveSlot(handle).view;
+  }
+
+  /** The register script found only a v1 record: not a failure, a detour (no stack trace). */
+  private static final class ExistsAsLegacy extends RuntimeException {
+    ExistsAsLegacy() {
+      super("exists as a v1 record", null, false, false);
+    }
   }
 
   private static CommandFailure boundElsewhere(long handle, String boundRef) {

@@ -2,6 +2,7 @@ package dev.connstate.shard;
 
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.ConnectionState;
+import dev.connstate.store.StoredConnection;
 import java.util.ArrayDeque;
 
 /**
@@ -34,6 +35,8 @@ final class HandleSlot {
   String indexedPlayer;
   ConnectionState indexedState;
   boolean inBacklog;
+  /** The v1 document committed was read from, while the connection has no v2 hash yet; else null. */
+  String legacyJson;
   /** Highest version published on connstate.events for this connection: each is published once. */
   long lastPublished;
   /** Incremented each time the connection is forgotten, so changes of an earlier incarnation are never resent. */
@@ -57,6 +60,12 @@ final class HandleSlot {
   /** True if some change is not stored in Redis yet (write-behind backlog). */
   boolean hasUnstored() {
     return writesInFlight > 0 || pending != null;
+  }
+
+  /** Sets Redis's state as read from a v2 hash or a v1 record. */
+  void commit(StoredConnection stored) {
+    legacyJson = stored.legacyJson();
+    commit(stored.record());
   }
 
   /** Sets Redis's state as read or created, dropping local changes it already holds. */
@@ -103,6 +112,7 @@ final class HandleSlot {
   /** Forgets the connection: it no longer exists in Redis. */
   void clear() {
     generation++;
+    legacyJson = null;
     lastPublished = 0;
     committed = null;
     view = null;

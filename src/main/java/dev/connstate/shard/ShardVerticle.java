@@ -11,6 +11,8 @@ import dev.connstate.protocol.FailureCode;
 import dev.connstate.redis.ConnectionReport;
 import dev.connstate.store.HandleStore;
 import dev.connstate.store.ManagedConnection;
+import dev.connstate.store.StoredConnection;
+import dev.connstate.store.legacy.LegacyStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -42,7 +44,7 @@ public final class ShardVerticle extends VerticleBase {
   private ShardState state;
   private HandleStore store;
   private WriteBehind writeBehind;
-  private HandleCommands commands;
+  private HandleExecutor commands;
   private EventApplier events;
 
   public ShardVerticle(int index, ShardEnvironment env) {
@@ -57,10 +59,13 @@ public final class ShardVerticle extends VerticleBase {
         new ConnectionReport(env.metrics(), env.problems()));
     boolean cluster = env.config().redis().mode() == SidecarConfig.RedisMode.CLUSTER;
     store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
-        cluster, index);
+        cluster, env.config().schema() == SidecarConfig.StoreSchema.DUAL, index);
     events = new EventApplier(state, store, vertx.eventBus(), env);
     writeBehind = new WriteBehind(vertx, state, store, env);
-    commands = new HandleCommands(vertx, state, store, writeBehind, events, env);
+    commands = env.config().schema() == SidecarConfig.StoreSchema.LEGACY
+        ? new LegacyCommands(state, new LegacyStore(vertx, env.redis(), env.keys(), env.config().connectionTtlMs(),
+            env.config().legacyRetries()), env)
+        : new HandleCommands(vertx, state, store, writeBehind, events, env);
     store.onRestored(writeBehind::retryNow);
     return store.start().onSuccess(v -> LOG.debug("shard {} ready", index));
   }
@@ -175,10 +180,13 @@ public final class ShardVerticle extends VerticleBase {
       env.metrics().malformed("load");
       LOG.warn("startup load skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
     } else {
-      ConnectionRecord record = (ConnectionRecord) result;
+      StoredConnection stored = (StoredConnection) result;
+      if (stored.legacy()) {
+        env.metrics().legacyRead();
+      }
       HandleSlot slot = state.getOrCreate(handle);
-      if (slot.committed == null || record.version() > slot.committed.version()) {
-        slot.commit(record);
+      if (slot.committed == null || stored.record().version() > slot.committed.version()) {
+        slot.commit(stored);
       }
       state.reindex(slot);
     }
@@ -207,7 +215,11 @@ public final class ShardVerticle extends VerticleBase {
               env.metrics().malformed("resync");
               LOG.warn("resync skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
             } else {
-              events.resynced(batch.get(j), (ConnectionRecord) results.get(j));
+              StoredConnection stored = (StoredConnection) results.get(j);
+              if (stored == null || !stored.legacy()) {
+                // a connection that exists only as a v1 record has no events to catch up on
+                events.resynced(batch.get(j), stored == null ? null : stored.record());
+              }
             }
           }
           return null;

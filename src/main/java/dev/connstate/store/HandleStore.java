@@ -4,6 +4,7 @@ import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.FieldChange;
 import dev.connstate.model.Fields;
 import dev.connstate.model.MalformedRecordException;
+import dev.connstate.store.legacy.LegacyJson;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -50,7 +51,8 @@ import java.util.Map;
  * the SADD/SREM lines are sent as separate commands right after the script.
  */
 public final class HandleStore {
-  private static final String TEMPLATE = resource("/lua/apply.lua");
+  private static final String TEMPLATE = resource("/lua/legacy_json.lua") + "\n" + resource("/lua/apply.lua");
+  private static final String CONVERT = resource("/lua/convert.lua");
   private static final String OP_REGISTER = "r";
   private static final String OP_BIND = "b";
   private static final String OP_UNBIND = "u";
@@ -60,26 +62,39 @@ public final class HandleStore {
   private final ManagedConnection connection;
   private final ScriptCaller script;
   private final RedisKeys keys;
-  /** Redis Cluster: index sets are written outside the script, and batches may not span slots. */
+  /**
+   * Redis Cluster: index sets are written outside the script, batches may not span slots, and
+   * there are no v1 keys to fall back to (v1 never ran on a cluster).
+   */
   private final boolean cluster;
+  private final long ttlMs;
+  private final ScriptCaller convert;
 
+  /**
+   * @param dual keep each connection's v1 key current too ({@code store.schema = dual})
+   */
   public HandleStore(ManagedConnection connection, RedisKeys keys, String origin, long ttlMs, boolean cluster,
-                     int shard) {
+                     boolean dual, int shard) {
     this.connection = connection;
     this.keys = keys;
     this.cluster = cluster;
-    this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, !cluster, shard));
+    this.ttlMs = ttlMs;
+    this.script = new ScriptCaller(connection, scriptSource(keys, origin, ttlMs, cluster, dual, shard));
+    this.convert = new ScriptCaller(connection, "-- shard " + shard + "\n" + CONVERT);
     connection.onConnected(script::load);
+    connection.onConnected(convert::load);
   }
 
   /** The change script as this shard runs it: the template with its constants filled in. */
-  static String scriptSource(RedisKeys keys, String origin, long ttlMs, boolean indexInScript, int shard) {
+  static String scriptSource(RedisKeys keys, String origin, long ttlMs, boolean cluster, boolean dual, int shard) {
     return TEMPLATE
         .replace("@PREFIX@", keys.prefix())
         .replace("@CHANNEL@", keys.eventsChannel())
         .replace("@ORIGIN@", origin)
         .replace("@TTL@", Long.toString(ttlMs))
-        .replace("@INDEX@", Boolean.toString(indexInScript))
+        .replace("@INDEX@", Boolean.toString(!cluster))
+        .replace("@LEGACY@", Boolean.toString(!cluster))
+        .replace("@DUAL@", Boolean.toString(dual))
         .replace("@SHARD@", Integer.toString(shard));
   }
 
@@ -96,10 +111,15 @@ public final class HandleStore {
     args.addAll(record.registerFields());
     long handle = record.handle();
     return script.call(keys.connection(handle), args, ticket).compose(r -> {
-      if (Replies.number(r, 0) == 1) {
-        return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null));
+      long code = Replies.number(r, 0);
+      if (code == 1) {
+        return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null, false));
       }
-      return Future.succeededFuture(new RegisterOutcome(false, ConnectionRecord.fromHash(handle, Replies.hash(r.get(1)))));
+      if (code == -4) {
+        return Future.succeededFuture(new RegisterOutcome(false, null, true));
+      }
+      return Future.succeededFuture(new RegisterOutcome(false, ConnectionRecord.fromHash(handle, Replies.hash(r.get(1))),
+          false));
     });
   }
 
@@ -172,47 +192,96 @@ public final class HandleStore {
     return connection.close();
   }
 
-  /** Reads one connection; null when Redis has none. Fails on a malformed hash. */
-  public Future<ConnectionRecord> read(long handle) {
+  /**
+   * Reads one connection: its v2 hash, else (outside Redis Cluster) its v1 record; null when
+   * Redis has neither. Fails with {@link MalformedRecordException} on one that cannot be read.
+   */
+  public Future<StoredConnection> read(long handle) {
     return read(handle, null);
   }
 
-  /** Reads one connection, unless {@code ticket} is abandoned before the request leaves. */
-  public Future<ConnectionRecord> read(long handle, Ticket ticket) {
-    return connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle)), ticket).map(r -> {
-      Map<String, String> hash = Replies.hash(r);
-      return hash.isEmpty() ? null : ConnectionRecord.fromHash(handle, hash);
-    });
+  /** Like {@link #read(long)}, unless {@code ticket} is abandoned before the request leaves. */
+  public Future<StoredConnection> read(long handle, Ticket ticket) {
+    Future<Response> hash = connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle)), ticket);
+    // sent right behind the HGETALL, so both answers come in one round trip
+    Future<Response> legacy = cluster ? Future.succeededFuture()
+        : connection.send(Request.cmd(Command.GET).arg(keys.legacyConnection(handle)), ticket);
+    return Future.all(hash, legacy).map(both -> stored(handle, hash.result(), legacy.result()));
   }
 
   /**
-   * Reads many connections with pipelined HGETALLs: one batch (one write) in standalone mode;
-   * in Redis Cluster, where a batch may not span slots, as separate requests sent back to back.
-   * Each result is the connection, null if Redis has none, or the
-   * {@link MalformedRecordException} that explains why it cannot be read.
+   * Reads many connections with pipelined HGETALLs (one batch, outside Redis Cluster) and, for
+   * those without a hash, their v1 records. Each result is a {@link StoredConnection}, null if
+   * Redis has neither, or the {@link MalformedRecordException} that explains why it cannot be read.
    */
   public Future<List<Object>> readAll(List<Long> handles) {
     List<Request> requests = new ArrayList<>(handles.size());
     for (long handle : handles) {
       requests.add(Request.cmd(Command.HGETALL).arg(keys.connection(handle)));
     }
-    return hgetall(requests).map(replies -> {
-      List<Object> out = new ArrayList<>(handles.size());
+    return hgetall(requests).compose(hashes -> {
+      List<Integer> missing = new ArrayList<>();
+      List<Request> gets = new ArrayList<>();
       for (int i = 0; i < handles.size(); i++) {
-        Map<String, String> hash = Replies.hash(replies.get(i));
-        if (hash.isEmpty()) {
-          out.add(null);
-        } else {
-          try {
-            out.add(ConnectionRecord.fromHash(handles.get(i), hash));
-          } catch (MalformedRecordException | IllegalArgumentException e) {
-            out.add(e instanceof MalformedRecordException m ? m
-                : new MalformedRecordException("handle " + handles.get(i) + ": " + e.getMessage()));
-          }
+        if (!cluster && Replies.hash(hashes.get(i)).isEmpty()) {
+          missing.add(i);
+          gets.add(Request.cmd(Command.GET).arg(keys.legacyConnection(handles.get(i))));
         }
       }
-      return out;
+      Future<List<Response>> legacy = gets.isEmpty() ? Future.succeededFuture(List.of()) : connection.batch(gets);
+      return legacy.map(records -> {
+        Response[] legacyByIndex = new Response[handles.size()];
+        for (int j = 0; j < missing.size(); j++) {
+          legacyByIndex[missing.get(j)] = records.get(j);
+        }
+        List<Object> out = new ArrayList<>(handles.size());
+        for (int i = 0; i < handles.size(); i++) {
+          try {
+            out.add(stored(handles.get(i), hashes.get(i), legacyByIndex[i]));
+          } catch (MalformedRecordException e) {
+            out.add(e);
+          } catch (IllegalArgumentException e) {
+            out.add(new MalformedRecordException("handle " + handles.get(i) + ": " + e.getMessage()));
+          }
+        }
+        return out;
+      });
     });
+  }
+
+  private static StoredConnection stored(long handle, Response hashReply, Response legacyReply) {
+    Map<String, String> hash = Replies.hash(hashReply);
+    if (!hash.isEmpty()) {
+      return new StoredConnection(ConnectionRecord.fromHash(handle, hash), null);
+    }
+    if (legacyReply == null) {
+      return null;
+    }
+    String json = legacyReply.toString();
+    return new StoredConnection(LegacyJson.parse(handle, json), json);
+  }
+
+  /**
+   * Converts a connection that exists only as a v1 record into its v2 hash, atomically, and
+   * only if the v1 record is still exactly what was read (a v1 writer may still be active
+   * during a rolling upgrade). Publishes no event: the connection did not change.
+   */
+  public Future<ConvertOutcome> convert(StoredConnection stored) {
+    ConnectionRecord record = stored.record();
+    long handle = record.handle();
+    List<String> args = new ArrayList<>();
+    args.add(stored.legacyJson());
+    args.add(Long.toString(ttlMs));
+    args.add(Long.toString(handle));
+    args.addAll(List.of(Fields.HANDLE, Long.toString(handle), Fields.VERSION, Long.toString(record.version()),
+        Fields.LAST_SEEN, Long.toString(record.lastSeen())));
+    args.addAll(record.registerFields());
+    return convert.call(List.of(keys.connection(handle), keys.legacyConnection(handle), keys.active()), args, null)
+        .map(r -> switch (r.toInteger()) {
+          case 1 -> ConvertOutcome.CONVERTED;
+          case 0 -> ConvertOutcome.ALREADY;
+          default -> ConvertOutcome.CHANGED;
+        });
   }
 
   private Future<List<Response>> hgetall(List<Request> requests) {

@@ -10,15 +10,16 @@ import java.util.List;
 
 /**
  * Removes members of {@code …conn:active} that point at no connection (orphans: their hash
- * expired or was never written). A member is removed only if its hash is still missing at
- * that moment, so a handle registered meanwhile by another sidecar keeps its entry. In Redis
- * Cluster the check and the removal cannot be one script (other slots) and run as two steps.
+ * and their v1 key expired or were never written). A member is removed only if both are still
+ * missing at that moment, so a handle registered meanwhile by another sidecar keeps its entry.
+ * In Redis Cluster the check and the removal cannot be one script (other slots) and run as two
+ * steps (v1 keys are not looked at there: v1 never ran on a cluster).
  */
 public final class IndexRepair {
   private static final String SCRIPT = """
       local removed = 0
       for i = 2, #ARGV do
-        if redis.call('EXISTS', ARGV[1] .. 'conn:{' .. ARGV[i] .. '}') == 0 then
+        if redis.call('EXISTS', ARGV[1] .. 'conn:{' .. ARGV[i] .. '}', ARGV[1] .. 'conn:' .. ARGV[i]) == 0 then
           removed = removed + redis.call('SREM', KEYS[1], ARGV[i])
         end
       end
@@ -37,6 +38,14 @@ public final class IndexRepair {
 
   /** Removes the orphans among {@code handles}; returns how many were removed. */
   public Future<Long> removeOrphans(List<Long> handles) {
+    return removeOrphans(handles, false);
+  }
+
+  /** Counts ({@code dryRun}) or removes the orphans among {@code handles}. */
+  public Future<Long> removeOrphans(List<Long> handles, boolean dryRun) {
+    if (dryRun) {
+      return countOrphans(handles);
+    }
     if (handles.isEmpty()) {
       return Future.succeededFuture(0L);
     }
@@ -46,6 +55,16 @@ public final class IndexRepair {
     Request eval = Request.cmd(Command.EVAL).arg(SCRIPT).arg(1).arg(keys.active()).arg(keys.prefix());
     handles.forEach(eval::arg);
     return redis.send(eval).map(r -> r.toLong());
+  }
+
+  private Future<Long> countOrphans(List<Long> handles) {
+    if (handles.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    List<Future<Response>> checks = new ArrayList<>();
+    handles.forEach(h -> checks.add(redis.send(Request.cmd(Command.EXISTS).arg(keys.connection(h))
+        .arg(keys.legacyConnection(h)))));
+    return Future.all(checks).map(all -> checks.stream().filter(f -> f.result().toLong() == 0).count());
   }
 
   private Future<Long> removeInTwoSteps(List<Long> handles) {

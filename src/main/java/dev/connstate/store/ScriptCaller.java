@@ -29,7 +29,7 @@ public final class ScriptCaller {
   private final ArrayDeque<Retry> retries = new ArrayDeque<>();
   private boolean reloading;
 
-  private record Retry(String key, List<String> args, Promise<Response> promise) {
+  private record Retry(List<String> keys, List<String> args, Promise<Response> promise) {
   }
 
   public ScriptCaller(ManagedConnection connection, String source) {
@@ -52,12 +52,17 @@ public final class ScriptCaller {
 
   /** Calls the script with one key and the given arguments; {@code ticket} may be null. */
   public Future<Response> call(String key, List<String> args, Ticket ticket) {
+    return call(List.of(key), args, ticket);
+  }
+
+  /** Calls the script with these keys and arguments; {@code ticket} may be null. */
+  public Future<Response> call(List<String> keys, List<String> args, Ticket ticket) {
     Promise<Response> promise = Promise.promise();
-    connection.send(request(Command.EVALSHA, sha, key, args), ticket).onComplete(ar -> {
+    connection.send(request(Command.EVALSHA, sha, keys, args), ticket).onComplete(ar -> {
       if (ar.succeeded()) {
         promise.complete(ar.result());
       } else if (isNoScript(ar.cause())) {
-        reload(new Retry(key, args, promise));
+        reload(new Retry(keys, args, promise));
       } else {
         promise.fail(ar.cause());
       }
@@ -65,8 +70,9 @@ public final class ScriptCaller {
     return promise.future();
   }
 
-  private static Request request(Command command, String script, String key, List<String> args) {
-    Request request = Request.cmd(command).arg(script).arg(1).arg(key);
+  private static Request request(Command command, String script, List<String> keys, List<String> args) {
+    Request request = Request.cmd(command).arg(script).arg(keys.size());
+    keys.forEach(request::arg);
     for (String arg : args) {
       request.arg(arg);
     }
@@ -90,7 +96,7 @@ public final class ScriptCaller {
       retries.clear();
       reloading = false;
       for (Retry r : due) {
-        connection.sendNow(request(Command.EVAL, source, r.key(), r.args())).onComplete(r.promise());
+        connection.sendNow(request(Command.EVAL, source, r.keys(), r.args())).onComplete(r.promise());
       }
       connection.release();
     });

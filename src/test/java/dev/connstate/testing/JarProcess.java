@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * {@code java -jar target/connstate.jar serve} as a child process, the way the README runs it,
- * with only the given CONNSTATE_* variables. Its output is collected line by line.
+ * {@code java -jar target/connstate.jar serve} (or another subcommand) as a child process, the
+ * way the README runs it, with only the given CONNSTATE_* variables. Its output is collected
+ * line by line.
  */
 public final class JarProcess implements AutoCloseable {
   public static final Path JAR = Path.of(System.getProperty("connstate.jar", "target/connstate.jar"));
@@ -30,8 +31,15 @@ public final class JarProcess implements AutoCloseable {
   }
 
   public JarProcess(Map<String, String> env) {
+    this(env, "serve");
+  }
+
+  /** {@code java -jar target/connstate.jar <args…>}. */
+  public JarProcess(Map<String, String> env, String... args) {
     assertThat(JAR).as("built by mvn package").exists();
-    ProcessBuilder builder = new ProcessBuilder("java", "-jar", JAR.toString(), "serve").redirectErrorStream(true);
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java", "-jar", JAR.toString()));
+    command.addAll(java.util.List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("CONNSTATE_"));
     builder.environment().putAll(env);
     try {

@@ -1,0 +1,11 @@
+package dev.connstate.shard;
+
+import dev.connstate.protocol.Command;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+/** Executes the commands about one handle, on its shard: the v2 way, or the v1 baseline. */
+interface HandleExecutor {
+  /** The reply body, or a failure carrying its code. */
+  Future<JsonObject> execute(Command.ForHandle command);
+}
