@@ -9,10 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,8 +47,8 @@ import java.util.Map;
  * the SADD/SREM lines are sent as separate commands right after the script.
  */
 public final class HandleStore {
-  private static final String TEMPLATE = resource("/lua/legacy_json.lua") + "\n" + resource("/lua/apply.lua");
-  private static final String CONVERT = resource("/lua/convert.lua");
+  private static final String TEMPLATE = Scripts.lua("legacy_json.lua") + "\n" + Scripts.lua("apply.lua");
+  private static final String CONVERT = Scripts.lua("convert.lua");
   private static final String OP_REGISTER = "r";
   private static final String OP_BIND = "b";
   private static final String OP_UNBIND = "u";
@@ -318,14 +314,4 @@ public final class HandleStore {
     return new WriteOutcome(WriteOutcome.Status.NO_CONNECTION, 0, null);
   }
 
-  private static String resource(String name) {
-    try (InputStream in = HandleStore.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("the jar lacks " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

@@ -5,15 +5,12 @@ import dev.connstate.model.Fields;
 import dev.connstate.model.MalformedRecordException;
 import dev.connstate.store.IndexRepair;
 import dev.connstate.store.RedisKeys;
+import dev.connstate.store.Scripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -29,8 +26,8 @@ import java.util.function.Consumer;
  * be interrupted and run again, and is safe while sidecars serve traffic.
  */
 public final class LegacyMigration {
-  private static final String CONVERT = resource("/lua/convert.lua");
-  private static final String DROP_LEGACY = resource("/lua/drop_legacy.lua");
+  private static final String CONVERT = Scripts.lua("convert.lua");
+  private static final String DROP_LEGACY = Scripts.lua("drop_legacy.lua");
   private static final int CHANGED_RETRIES = 3;
 
   private final Redis redis;
@@ -188,14 +185,4 @@ public final class LegacyMigration {
     return out;
   }
 
-  private static String resource(String name) {
-    try (InputStream in = LegacyMigration.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("the jar lacks " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }
