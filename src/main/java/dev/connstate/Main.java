@@ -1,19 +1,21 @@
 package dev.connstate;
 
+import dev.connstate.bench.BenchCommand;
 import dev.connstate.cli.MigrateCommand;
 import dev.connstate.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code connstate} command line: {@code serve} runs the sidecar. Exits non-zero when a
+ * The {@code connstate} command line: {@code serve} runs the sidecar, {@code migrate} converts
+ * v1 records, {@code bench} measures it. Exits non-zero when a
  * command fails, with a message that says why.
  */
 @Command(name = "connstate", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Connection-state sidecar for MUSH servers: commands over the Vert.x event bus and TCP bridge, "
         + "ordered per handle, stored in Redis hashes, announced on pub/sub.",
-    subcommands = {ServeCommand.class, MigrateCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, BenchCommand.class})
 public final class Main {
 
   public static void main(String[] args) {

@@ -63,7 +63,9 @@ class BridgeTest {
   @BeforeAll
   static void start() {
     sidecar = TestSidecar.start(redis, TestSidecar.newPrefix("bridge"), "bridge-a",
-        new JsonObject().put("bridge", new JsonObject().put("maxFrameBytes", MAX_FRAME_BYTES)));
+        new JsonObject().put("bridge", new JsonObject().put("maxFrameBytes", MAX_FRAME_BYTES))
+            // Vert.x's gauge of event-bus handlers shows that no registration outlives its client
+            .put("eventBusMetrics", true));
     secretConsumer = sidecar.sidecar().vertx().eventBus().consumer(SECRET, m -> secretsReceived.incrementAndGet());
     Await.result(secretConsumer.completion());
     baselineHandlers = meter(EVENT_BUS_HANDLERS);

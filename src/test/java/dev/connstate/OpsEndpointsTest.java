@@ -173,8 +173,10 @@ class OpsEndpointsTest {
       Set<String> names = new TreeSet<>();
       samples.keySet().forEach(k -> names.add(k.replaceAll("\\{.*", "")));
       assertThat(names).containsAll(referenced);
-      assertThat(names).as("Vert.x's own metrics").contains("vertx_eventbus_handlers", "vertx_net_server_active_connections",
+      assertThat(names).as("Vert.x's own metrics").contains("vertx_net_server_active_connections",
           "vertx_http_server_requests_total", "vertx_pool_in_use");
+      assertThat(names).as("event-bus metrics are off unless eventBusMetrics is set")
+          .noneMatch(n -> n.startsWith("vertx_eventbus_"));
       // labelled counters appear with their first occurrence; these three did not occur here
       Set<String> onFirstOccurrence = Set.of(MetricNames.REREADS, MetricNames.BRIDGE_FRAMES_REJECTED,
           MetricNames.MALFORMED_RECORDS);

@@ -22,9 +22,13 @@ import java.util.regex.Pattern;
  * @param criticalTimeoutMs how long a critical change may wait for Redis before it answers 503
  * @param criticalMetadataKeys metadata keys whose updates are always critical
  * @param maxPendingHandles bound of the write-behind backlog, in handles with unstored changes
+ * @param writeBehindDelayMs how long a write-behind change waits for more changes of its handle
+ *     to merge with before it is sent (0: sent at once)
  * @param shutdownDrainMs how long a stopping sidecar tries to flush pending writes
  * @param degradedLatencyMs Redis round trip above which health is DEGRADED
  * @param logLevel root log level
+ * @param eventBusMetrics whether Vert.x's event-bus metrics ({@code vertx_eventbus_*}) are kept:
+ *     off by default, they cost about a tenth of the CPU per command
  * @param legacyRetries {@code store.schema = legacy}: retries of a conflicting v1 transaction (v1: 10)
  */
 public record SidecarConfig(
@@ -35,9 +39,11 @@ public record SidecarConfig(
     long criticalTimeoutMs,
     Set<String> criticalMetadataKeys,
     int maxPendingHandles,
+    long writeBehindDelayMs,
     long shutdownDrainMs,
     long degradedLatencyMs,
     String logLevel,
+    boolean eventBusMetrics,
     int legacyRetries,
     RedisSettings redis,
     StoreSchema schema,
@@ -120,9 +126,11 @@ public record SidecarConfig(
         r.longIn("criticalTimeoutMs", 1, 600_000),
         r.stringSet("criticalMetadataKeys"),
         r.intIn("maxPendingHandles", 1, 100_000_000),
+        r.longIn("writeBehindDelayMs", 0, 10_000),
         r.longIn("shutdownDrainMs", 0, 600_000),
         r.longIn("degradedLatencyMs", 1, 600_000),
         r.choice("logLevel", LogLevel.class).name(),
+        r.bool("eventBusMetrics"),
         r.intIn("store.legacyRetries", 0, 100),
         redis,
         schema,
@@ -196,6 +204,14 @@ public record SidecarConfig(
         throw invalid(path, "an integer from " + min + " to " + max, v);
       }
       return n.longValue();
+    }
+
+    boolean bool(String path) {
+      Object v = value(path);
+      if (!(v instanceof Boolean b)) {
+        throw invalid(path, "true or false", v);
+      }
+      return b;
     }
 
     int intIn(String path, int min, int max) {

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,7 @@ public final class Metrics {
       .mapToObj(Duration::ofNanos).map(d -> d.multipliedBy(1_000)).toArray(Duration[]::new);
 
   private final MeterRegistry registry;
-  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
   private final Map<ConnectionState, AtomicLong> connections = new EnumMap<>(ConnectionState.class);
   private final AtomicLong pendingWrites = new AtomicLong();
@@ -170,8 +172,12 @@ public final class Metrics {
     Gauge.builder(name, value).description(MetricNames.help(name)).register(registry);
   }
 
+  /** A counter's identity; equal names and tags are one counter (strings keep their hash: no copying). */
+  private record MeterKey(String name, List<String> tags) {
+  }
+
   private Counter counter(String name, String... tags) {
-    String key = tags.length == 0 ? name : name + String.join("\u0000", tags);
+    MeterKey key = new MeterKey(name, Arrays.asList(tags));
     Counter c = counters.get(key);
     return c != null ? c : counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags)
         .description(MetricNames.help(name)).register(registry));

@@ -89,12 +89,17 @@ public final class RedisProcess implements AutoCloseable {
 
   /** {@code redis-server} from {@code PATH}, or null. */
   public static Path binaryOnPath() {
+    return onPath("redis-server");
+  }
+
+  /** The executable {@code name} from {@code PATH}, or null. */
+  public static Path onPath(String name) {
     String path = System.getenv("PATH");
     if (path == null) {
       return null;
     }
     for (String dir : path.split(File.pathSeparator)) {
-      Path candidate = Path.of(dir, "redis-server");
+      Path candidate = Path.of(dir, name);
       if (Files.isExecutable(candidate)) {
         return candidate;
       }

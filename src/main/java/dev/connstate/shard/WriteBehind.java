@@ -19,7 +19,8 @@ import java.util.Set;
  * The write-behind path of one shard (DESIGN §5): a non-critical change is applied to the
  * view and acknowledged at once, then written. A handle has at most one such write in flight;
  * changes made meanwhile merge into one pending write (last value per field wins, a removal
- * included).
+ * included). A change to a handle with nothing in flight waits {@code writeBehindDelayMs} for
+ * more to merge with: on a hot path, one script call then carries many updates (DESIGN §5).
  *
  * <p>A write that fails is not lost: it merges under the pending one (the later values win)
  * and is sent again, after capped, jittered exponential backoff, or at once when the shard's
@@ -38,6 +39,9 @@ final class WriteBehind {
   private final ShardEnvironment env;
   /** Handles whose pending write is a failed one waiting for its retry. */
   private final Set<HandleSlot> retrying = new LinkedHashSet<>();
+  /** Handles whose pending write waits out the delay, in the order they started waiting. */
+  private final Set<HandleSlot> delayed = new LinkedHashSet<>();
+  private boolean delayTimerArmed;
 
   WriteBehind(Vertx vertx, ShardState state, HandleStore store, ShardEnvironment env) {
     this.vertx = vertx;
@@ -63,10 +67,37 @@ final class WriteBehind {
       requireBacklogRoom(slot, handle);
       LocalWrite write = new LocalWrite(change, now);
       slot.addLocal(write);
-      send(slot, write);
+      if (env.config().writeBehindDelayMs() == 0) {
+        send(slot, write);
+      } else {
+        slot.pending = write;
+        delay(slot);
+      }
     }
     state.reindex(slot);
     return new JsonObject().put(Fields.HANDLE, handle).put("persisted", false);
+  }
+
+  /**
+   * One timer per shard, not per handle: every handle that started waiting during one delay
+   * period is sent when it ends, so a change waits at most the delay.
+   */
+  private void delay(HandleSlot slot) {
+    delayed.add(slot);
+    if (!delayTimerArmed) {
+      delayTimerArmed = true;
+      vertx.setTimer(env.config().writeBehindDelayMs(), id -> {
+        delayTimerArmed = false;
+        List<HandleSlot> due = new ArrayList<>(delayed);
+        delayed.clear();
+        for (HandleSlot waiting : due) {
+          if (waiting.writesInFlight == 0 && !retrying.contains(waiting)) {
+            flushPending(waiting);
+            state.reindex(waiting);
+          }
+        }
+      });
+    }
   }
 
   /** Sends the pending change now (a retry included), so that a critical change sent next follows it. */
@@ -75,6 +106,7 @@ final class WriteBehind {
       LocalWrite next = slot.pending;
       slot.pending = null;
       retrying.remove(slot);
+      delayed.remove(slot);
       send(slot, next);
     }
   }

@@ -5,6 +5,8 @@ import dev.connstate.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServerOptions;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -19,6 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BridgeServer extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeServer.class);
+  /** At most this many replies wait for one flush (Netty's default). */
+  private static final int FLUSH_AFTER_WRITES = 256;
 
   private final SidecarConfig.BridgeSettings settings;
   private final Metrics metrics;
@@ -36,6 +40,9 @@ public final class BridgeServer extends VerticleBase {
     server = vertx.createNetServer(new NetServerOptions().setHost(settings.host()).setPort(settings.port())
         .setTcpNoDelay(true));
     server.connectHandler(socket -> {
+      // replies finish on many tasks of one event-loop turn: one write syscall for all of them
+      ((NetSocketInternal) socket).channelHandlerContext().pipeline()
+          .addFirst(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true));
       clients.incrementAndGet();
       new BridgeSession(socket, vertx.eventBus(), settings, metrics, clients::decrementAndGet).start();
     });

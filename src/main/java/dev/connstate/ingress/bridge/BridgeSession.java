@@ -149,7 +149,7 @@ final class BridgeSession {
               ar.cause().getMessage());
         }
       } else if (ar.succeeded()) {
-        write(Frames.message(replyAddress, new JsonObject(), ar.result().body(), true));
+        write(Frames.encodeMessage(replyAddress, ar.result().body(), true));
       } else {
         ReplyException failure = ar.cause() instanceof ReplyException e ? e
             : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.INTERNAL, ar.cause().getMessage());
@@ -183,7 +183,7 @@ final class BridgeSession {
       LOG.debug("bridge client {} is not reading; dropped an event", socket.remoteAddress());
       return;
     }
-    write(Frames.message(address, new JsonObject(), body, false));
+    write(Frames.encodeMessage(address, body, false));
   }
 
   private static boolean inboundAllowed(String address) {
@@ -215,8 +215,12 @@ final class BridgeSession {
   }
 
   private void write(JsonObject frame) {
+    write(Frames.encode(frame));
+  }
+
+  private void write(Buffer frame) {
     if (!closed) {
-      socket.write(Frames.encode(frame)).onFailure(e -> LOG.debug("bridge client {} is gone: {}",
+      socket.write(frame).onFailure(e -> LOG.debug("bridge client {} is gone: {}",
           socket.remoteAddress(), e.getMessage()));
       pauseIfNeeded();
     }

@@ -32,11 +32,23 @@ final class Frames {
     return Buffer.buffer(json.length() + 4).appendInt(json.length()).appendBuffer(json);
   }
 
-  /** A message delivered to a client: a reply ({@code send} true) or an event ({@code send} false). */
-  static JsonObject message(String address, JsonObject headers, Object body, boolean send) {
-    return new JsonObject().put(TYPE, MESSAGE).put("address", address).put("headers", headers)
-        .put("body", body).put("send", send);
+  /**
+   * A message delivered to a client, encoded: a reply ({@code send} true) or an event
+   * ({@code send} false), with empty headers. Written without building the frame object: the
+   * envelope is fixed, only the address and the body need JSON encoding.
+   */
+  static Buffer encodeMessage(String address, Object body, boolean send) {
+    Buffer frame = Buffer.buffer(256).appendInt(0).appendString(MESSAGE_START);
+    JsonWriter.string(frame, address);
+    JsonWriter.append(frame.appendString(MESSAGE_BODY), body)
+        .appendString(send ? MESSAGE_END_SEND : MESSAGE_END_PUBLISH);
+    return frame.setInt(0, frame.length() - 4);
   }
+
+  private static final String MESSAGE_START = "{\"type\":\"message\",\"address\":";
+  private static final String MESSAGE_BODY = ",\"headers\":{},\"body\":";
+  private static final String MESSAGE_END_SEND = ",\"send\":true}";
+  private static final String MESSAGE_END_PUBLISH = ",\"send\":false}";
 
   /** A failed request, as the stock bridge reports a {@link ReplyException}. */
   static JsonObject failure(String replyAddress, String sourceAddress, ReplyException e) {

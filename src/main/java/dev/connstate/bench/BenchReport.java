@@ -1,0 +1,67 @@
+package dev.connstate.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The result of one scenario run: throughput, latency percentiles, errors by code and what the
+ * run cost Redis. {@link #toJson()} is what {@code --json} prints; {@link #table()} the human form.
+ */
+record BenchReport(String scenario, String target, String mode, int clients, double seconds, long requests,
+                   long failed, Map<String, Long> errors, long skippedUnits, double requestsPerSecond,
+                   double criticalPerSecond, double p50Ms, double p99Ms, double p999Ms, double maxMs,
+                   Double redisBytesPerRequest, Double redisCommandsPerRequest, Map<String, Double> cores) {
+
+  static BenchReport of(Workload workload, String target, String mode, int clients, Measurements m, long skipped,
+                        RedisStats redis, Map<String, Double> cores) {
+    Histogram h = m.total();
+    double seconds = m.elapsedSeconds();
+    long requests = m.succeeded() + m.failed();
+    double perSecond = m.succeeded() / seconds;
+    return new BenchReport(workload.name(), target, mode, clients, seconds, requests, m.failed(), m.errors(), skipped,
+        perSecond, perSecond * workload.criticalPerUnit() / workload.requestsPerUnit(),
+        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)),
+        ms(h.getMaxValue()),
+        redis == null || requests == 0 ? null : (double) redis.inputBytes() / requests,
+        redis == null || requests == 0 ? null : (double) redis.commands() / requests,
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cores)));
+  }
+
+  private static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  JsonObject toJson() {
+    JsonObject latency = new JsonObject().put("p50", p50Ms).put("p99", p99Ms).put("p999", p999Ms).put("max", maxMs);
+    JsonObject json = new JsonObject().put("scenario", scenario).put("target", target).put("mode", mode)
+        .put("clients", clients).put("seconds", seconds).put("requests", requests).put("failed", failed)
+        .put("errors", new JsonObject(Map.copyOf(errors))).put("skippedUnits", skippedUnits)
+        .put("requestsPerSecond", requestsPerSecond).put("criticalPerSecond", criticalPerSecond)
+        .put("latencyMs", latency).put("coresUsed", new JsonObject(new java.util.LinkedHashMap<>(cores)));
+    if (redisBytesPerRequest != null) {
+      json.put("redisBytesPerRequest", redisBytesPerRequest).put("redisCommandsPerRequest", redisCommandsPerRequest);
+    }
+    return json;
+  }
+
+  String table() {
+    return String.format(Locale.ROOT, """
+        scenario      %s on %s (%s, %d connections, %.0f s)
+        throughput    %,.0f requests/s%s
+        latency (ms)  p50 %.3f   p99 %.3f   p99.9 %.3f   max %.3f
+        errors        %s%s
+        Redis         %s
+        CPU (cores)   %s
+        """, scenario, target, mode, clients, seconds, requestsPerSecond,
+        criticalPerSecond > 0 ? String.format(Locale.ROOT, " (%,.0f critical changes/s)", criticalPerSecond) : "",
+        p50Ms, p99Ms, p999Ms, maxMs, failed == 0 ? "none" : failed + " " + errors,
+        skippedUnits > 0 ? "; " + skippedUnits + " units skipped: the sidecar did not keep up with the offered rate" : "",
+        redisBytesPerRequest == null ? "not measured (no --redis-url)"
+            : String.format(Locale.ROOT, "%.1f bytes and %.2f commands received per request", redisBytesPerRequest,
+                redisCommandsPerRequest),
+        cores.isEmpty() ? "not measured" : String.join("   ", cores.entrySet().stream()
+            .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())).toList()));
+  }
+}

@@ -1,0 +1,103 @@
+package dev.connstate.bench;
+
+import dev.connstate.client.BridgeConnection;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One run of the hot-path or churn scenario against a running sidecar's bridge: connect, set
+ * up, warm up, measure, report. Over the measured period only, it reads Redis's counters (when
+ * a Redis client is given) and the CPU used by the load generator, Redis and the sidecar (when
+ * its process id is known): on a shared 2-core machine that split is the first profile.
+ */
+final class ScenarioRun {
+  /**
+   * @param rate units per second in total, or 0 for a closed loop of {@code inflight} units per connection
+   */
+  record Settings(String host, int port, int clients, double rate, int inflight, Duration warmup,
+                  Duration duration) {
+    String mode() {
+      return rate > 0 ? String.format(Locale.ROOT, "open loop, %.0f units/s offered", rate)
+          : "closed loop, " + inflight + " in flight per connection";
+    }
+  }
+
+  /** What to measure besides the replies. */
+  record Observed(Redis redis, Long sidecarPid) {
+    static final Observed NOTHING = new Observed(null, null);
+  }
+
+  private ScenarioRun() {
+  }
+
+  static Future<BenchReport> run(Vertx vertx, Workload workload, String target, Settings settings, Observed observed,
+                                 PrintStream progress) {
+    List<Future<BridgeConnection>> opening = new ArrayList<>();
+    for (int i = 0; i < settings.clients(); i++) {
+      opening.add(BridgeConnection.open(vertx, settings.host(), settings.port()));
+    }
+    return Future.all(opening).compose(all -> {
+      List<BridgeConnection> connections = new ArrayList<>();
+      opening.forEach(f -> connections.add(f.result()));
+      Measurements measurements = new Measurements();
+      LoadDriver driver = new LoadDriver(vertx, connections, workload, measurements, settings.rate(),
+          settings.inflight());
+      Promise<Sample> start = Promise.promise();
+      return onContext(connections.get(0), () -> workload.setup(connections.get(0)))
+          .compose(v -> driver.run(settings.warmup(), settings.duration(),
+              () -> Sample.take(observed).onComplete(start),
+              p -> progress.printf(Locale.ROOT, "[%s on %s] %3d s: %,9d requests/s  p99 %8.3f ms  failed %d%n",
+                  workload.name(), target, p.second(), p.requests(), p.latencies().getValueAtPercentile(99) / 1e6,
+                  p.failed())))
+          .compose(v -> start.future())
+          .compose(before -> Sample.take(observed).map(after -> {
+            double seconds = measurements.elapsedSeconds();
+            return BenchReport.of(workload, target, settings.mode(), settings.clients(), measurements,
+                driver.skipped(), before.redis == null ? null : after.redis.minus(before.redis),
+                after.coresSince(before, seconds));
+          }))
+          .eventually(() -> Future.join(connections.stream().map(BridgeConnection::close).toList()));
+    });
+  }
+
+  /** CPU seconds of each process and Redis's counters at one moment. */
+  private record Sample(RedisStats redis, double load, double sidecar) {
+    static Future<Sample> take(Observed observed) {
+      double load = CpuTime.ownSeconds();
+      double sidecar = observed.sidecarPid() == null ? Double.NaN : CpuTime.seconds(observed.sidecarPid());
+      Future<RedisStats> redis = observed.redis() == null ? Future.succeededFuture() : RedisStats.read(observed.redis());
+      return redis.map(r -> new Sample(r, load, sidecar));
+    }
+
+    /** Cores each process kept busy on average: CPU seconds over wall seconds. */
+    Map<String, Double> coresSince(Sample before, double seconds) {
+      Map<String, Double> cores = new LinkedHashMap<>();
+      if (!Double.isNaN(sidecar)) {
+        cores.put("sidecar", (sidecar - before.sidecar) / seconds);
+      }
+      if (redis != null) {
+        cores.put("redis", (redis.cpuSeconds() - before.redis.cpuSeconds()) / seconds);
+      }
+      if (!Double.isNaN(load)) {
+        cores.put("load", (load - before.load) / seconds);
+      }
+      return cores;
+    }
+  }
+
+  private static <T> Future<T> onContext(BridgeConnection connection, Supplier<Future<T>> work) {
+    Promise<T> promise = Promise.promise();
+    connection.context().runOnContext(v -> work.get().onComplete(promise));
+    return promise.future();
+  }
+}
