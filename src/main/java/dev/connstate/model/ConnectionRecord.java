@@ -2,10 +2,8 @@ package dev.connstate.model;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The sidecar's mutable copy of one connection. Only the shard that owns the handle touches
@@ -24,22 +22,22 @@ public final class ConnectionRecord {
   private long connectedAt;
   private long lastSeen;
   private long version;
-  private final HashMap<String, String> metadata;
+  private final Metadata metadata;
 
-  private ConnectionRecord(long handle, int metadataSize) {
+  private ConnectionRecord(long handle, Metadata metadata) {
     this.handle = handle;
-    this.metadata = new HashMap<>(Math.max(8, metadataSize * 2));
+    this.metadata = metadata;
   }
 
   /** A new, not yet stored connection in state Connected at version 0. */
   public static ConnectionRecord create(long handle, String ipAddress, String hostname, String connectionType,
                                         String owner, long now, Map<String, String> metadata) {
-    ConnectionRecord c = new ConnectionRecord(handle, metadata.size());
+    ConnectionRecord c = new ConnectionRecord(handle, new Metadata(metadata.size()));
     c.state = ConnectionState.CONNECTED;
     c.ipAddress = ipAddress;
     c.hostname = hostname;
-    c.connectionType = connectionType;
-    c.owner = owner;
+    c.connectionType = Names.canonical(connectionType);
+    c.owner = Names.canonical(owner);
     c.connectedAt = now;
     c.lastSeen = now;
     c.metadata.putAll(metadata);
@@ -48,7 +46,11 @@ public final class ConnectionRecord {
 
   /** Reads a v2 hash; throws {@link MalformedRecordException} naming what is wrong. */
   public static ConnectionRecord fromHash(long handle, Map<String, String> hash) {
-    ConnectionRecord c = new ConnectionRecord(handle, hash.size());
+    int metadataSize = 0;
+    for (String field : hash.keySet()) {
+      metadataSize += Fields.isMeta(field) ? 1 : 0;
+    }
+    ConnectionRecord c = new ConnectionRecord(handle, new Metadata(metadataSize));
     String storedHandle = required(handle, hash, Fields.HANDLE);
     if (!storedHandle.equals(Long.toString(handle))) {
       throw new MalformedRecordException("handle " + handle + ": hash field handle holds '" + storedHandle + "'");
@@ -60,8 +62,8 @@ public final class ConnectionRecord {
     }
     c.ipAddress = required(handle, hash, Fields.IP_ADDRESS);
     c.hostname = required(handle, hash, Fields.HOSTNAME);
-    c.connectionType = required(handle, hash, Fields.CONNECTION_TYPE);
-    c.owner = hash.get(Fields.OWNER);
+    c.connectionType = Names.canonical(required(handle, hash, Fields.CONNECTION_TYPE));
+    c.owner = Names.canonical(hash.get(Fields.OWNER));
     c.playerRef = hash.get(Fields.PLAYER_REF);
     c.connectedAt = number(handle, hash, Fields.CONNECTED_AT);
     c.lastSeen = number(handle, hash, Fields.LAST_SEEN);
@@ -71,7 +73,25 @@ public final class ConnectionRecord {
         c.metadata.put(Fields.metaKey(e.getKey()), e.getValue());
       }
     }
+    c.shareCopiedValues();
     return c;
+  }
+
+  /**
+   * Register copies the address, host name and type into metadata: read back from Redis they are
+   * separate strings, so the metadata is pointed at the fields' own (equal) instances.
+   */
+  private void shareCopiedValues() {
+    share(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, ipAddress);
+    share(SharpMushKeys.HOST_NAME, hostname);
+    share(SharpMushKeys.CONNECTION_TYPE, connectionType);
+  }
+
+  private void share(String key, String field) {
+    String value = metadata.get(key);
+    if (value != null && value != field && value.equals(field)) {
+      metadata.put(key, field);
+    }
   }
 
   private static String required(long handle, Map<String, String> hash, String field) {
@@ -143,8 +163,8 @@ public final class ConnectionRecord {
       case Fields.PLAYER_REF -> playerRef = value;
       case Fields.IP_ADDRESS -> ipAddress = value;
       case Fields.HOSTNAME -> hostname = value;
-      case Fields.CONNECTION_TYPE -> connectionType = value;
-      case Fields.OWNER -> owner = value;
+      case Fields.CONNECTION_TYPE -> connectionType = Names.canonical(value);
+      case Fields.OWNER -> owner = Names.canonical(value);
       case Fields.CONNECTED_AT -> connectedAt = value == null ? connectedAt : Long.parseLong(value);
       case Fields.LAST_SEEN -> lastSeen = value == null ? lastSeen : Long.parseLong(value);
       default -> {
@@ -155,7 +175,7 @@ public final class ConnectionRecord {
 
   /** An independent copy. */
   public ConnectionRecord copy() {
-    ConnectionRecord c = new ConnectionRecord(handle, metadata.size());
+    ConnectionRecord c = new ConnectionRecord(handle, metadata.copy());
     c.state = state;
     c.playerRef = playerRef;
     c.ipAddress = ipAddress;
@@ -165,7 +185,6 @@ public final class ConnectionRecord {
     c.connectedAt = connectedAt;
     c.lastSeen = lastSeen;
     c.version = version;
-    c.metadata.putAll(metadata);
     return c;
   }
 
@@ -183,9 +202,9 @@ public final class ConnectionRecord {
     if (owner != null) {
       json.put(Fields.OWNER, owner);
     }
-    // sorted, so replies read the same every time (a JsonObject keeps insertion order)
+    // in key order (Metadata keeps it), so replies read the same every time
     JsonObject meta = new JsonObject();
-    new TreeMap<>(metadata).forEach(meta::put);
+    metadata.forEach(meta::put);
     return json.put(Fields.CONNECTED_AT, connectedAt)
         .put(Fields.LAST_SEEN, lastSeen)
         .put(Fields.VERSION, version)

@@ -38,6 +38,8 @@ public final class ShardVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
   /** Requests one shard keeps unanswered on its connection before further ones wait. */
   private static final int MAX_INFLIGHT = 8192;
+  /** Batches of a startup load or resync in flight per shard (see {@link Batches}). */
+  private static final int LOAD_WINDOW = 2;
 
   private final int index;
   private final ShardEnvironment env;
@@ -156,20 +158,13 @@ public final class ShardVerticle extends VerticleBase {
    */
   public Future<List<Long>> load(List<Long> handles, int batchSize) {
     return submit(() -> {
-      List<Future<List<Object>>> batches = new ArrayList<>();
-      for (int i = 0; i < handles.size(); i += batchSize) {
-        batches.add(store.readAll(handles.subList(i, Math.min(handles.size(), i + batchSize))));
-      }
-      return Future.all(batches).map(all -> {
-        List<Long> orphans = new ArrayList<>();
-        for (int b = 0; b < batches.size(); b++) {
-          List<Object> results = batches.get(b).result();
-          for (int i = 0; i < results.size(); i++) {
-            loaded(handles.get(b * batchSize + i), results.get(i), orphans);
-          }
+      List<Long> orphans = new ArrayList<>();
+      return Batches.run(handles, batchSize, LOAD_WINDOW, batch -> store.readAll(batch).map(results -> {
+        for (int i = 0; i < results.size(); i++) {
+          loaded(batch.get(i), results.get(i), orphans);
         }
-        return orphans;
-      });
+        return null;
+      })).map(orphans);
     });
   }
 
@@ -205,27 +200,22 @@ public final class ShardVerticle extends VerticleBase {
           handles.add(slot.handle);
         }
       }
-      List<Long> all = new ArrayList<>(handles);
-      List<Future<Void>> batches = new ArrayList<>();
-      for (int i = 0; i < all.size(); i += batchSize) {
-        List<Long> batch = all.subList(i, Math.min(all.size(), i + batchSize));
-        batches.add(store.readAll(batch).map(results -> {
-          for (int j = 0; j < results.size(); j++) {
-            if (results.get(j) instanceof MalformedRecordException malformed) {
-              env.metrics().malformed("resync");
-              LOG.warn("resync skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
-            } else {
-              StoredConnection stored = (StoredConnection) results.get(j);
-              if (stored == null || !stored.legacy()) {
-                // a connection that exists only as a v1 record has no events to catch up on
-                events.resynced(batch.get(j), stored == null ? null : stored.record());
+      return Batches.run(new ArrayList<>(handles), batchSize, LOAD_WINDOW, batch -> store.readAll(batch)
+          .map(results -> {
+            for (int j = 0; j < results.size(); j++) {
+              if (results.get(j) instanceof MalformedRecordException malformed) {
+                env.metrics().malformed("resync");
+                LOG.warn("resync skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
+              } else {
+                StoredConnection stored = (StoredConnection) results.get(j);
+                if (stored == null || !stored.legacy()) {
+                  // a connection that exists only as a v1 record has no events to catch up on
+                  events.resynced(batch.get(j), stored == null ? null : stored.record());
+                }
               }
             }
-          }
-          return null;
-        }));
-      }
-      return Future.all(batches).mapEmpty();
+            return null;
+          }));
     });
   }
 

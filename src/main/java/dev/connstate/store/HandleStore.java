@@ -219,7 +219,7 @@ public final class HandleStore {
       List<Integer> missing = new ArrayList<>();
       List<Request> gets = new ArrayList<>();
       for (int i = 0; i < handles.size(); i++) {
-        if (!cluster && Replies.hash(hashes.get(i)).isEmpty()) {
+        if (!cluster && Replies.isEmpty(hashes.get(i))) {
           missing.add(i);
           gets.add(Request.cmd(Command.GET).arg(keys.legacyConnection(handles.get(i))));
         }

@@ -27,6 +27,11 @@ final class Replies {
     return out;
   }
 
+  /** True for a null or empty reply (a hash that does not exist), without reading its elements. */
+  static boolean isEmpty(Response reply) {
+    return reply == null || reply.size() == 0;
+  }
+
   /** Element {@code i} of an array reply as a long, or 0 when absent or null. */
   static long number(Response reply, int i) {
     Response element = i < reply.size() ? reply.get(i) : null;
