@@ -99,7 +99,7 @@ final class LoadDriver {
       }
       return;
     }
-    double perConnection = rate / connections.size();
+    OpenLoopSchedule schedule = new OpenLoopSchedule(rate / connections.size());
     long start = System.nanoTime();
     long[] issued = {0};
     vertx.setPeriodic(1, timer -> {
@@ -110,10 +110,9 @@ final class LoadDriver {
         }
         return;
       }
-      long now = System.nanoTime();
-      long due = (long) ((now - start) / 1e9 * perConnection);
+      long due = schedule.dueBy(System.nanoTime() - start);
       for (; issued[0] < due; issued[0]++) {
-        long intended = start + (long) (issued[0] / perConnection * 1e9);
+        long intended = start + schedule.intendedOffsetNanos(issued[0]);
         if (outstanding[0] >= MAX_OUTSTANDING) {
           skipped.incrementAndGet();
           continue;

@@ -2,10 +2,9 @@ package dev.connstate.bench;
 
 import dev.connstate.redis.RedisProcess;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,12 +127,7 @@ final class SidecarProcess implements AutoCloseable {
 
   private int status(String path) {
     try {
-      HttpURLConnection c = connection(path);
-      try {
-        return c.getResponseCode();
-      } finally {
-        c.disconnect();
-      }
+      return request(path).status();
     } catch (IOException notYet) {
       return -1;
     }
@@ -141,23 +135,37 @@ final class SidecarProcess implements AutoCloseable {
 
   private String get(String path) {
     try {
-      HttpURLConnection c = connection(path);
-      try (InputStream in = c.getInputStream()) {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } finally {
-        c.disconnect();
+      Response response = request(path);
+      if (response.status() != 200) {
+        throw new IOException("status " + response.status());
       }
+      return response.body();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + " of the sidecar", e);
     }
   }
 
-  private HttpURLConnection connection(String path) throws IOException {
-    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + path).toURL()
-        .openConnection();
-    c.setConnectTimeout(5_000);
-    c.setReadTimeout(30_000);
-    c.setRequestProperty("Connection", "close");
-    return c;
+  private record Response(int status, String body) {
+  }
+
+  /**
+   * One HTTP/1.0 GET on a socket of its own. Not HttpURLConnection: its keep-alive cache handed
+   * a health poll a dead connection to an earlier sidecar that had the same port, and the poll
+   * then waited out its read timeout.
+   */
+  private Response request(String path) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", httpPort), 5_000);
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int headersEnd = response.indexOf("\r\n\r\n");
+      String[] statusLine = response.substring(0, Math.max(0, response.indexOf("\r\n"))).split(" ");
+      if (headersEnd < 0 || statusLine.length < 2) {
+        throw new IOException("not an HTTP response: " + response.lines().findFirst().orElse(""));
+      }
+      return new Response(Integer.parseInt(statusLine[1]), response.substring(headersEnd + 4));
+    }
   }
 }
