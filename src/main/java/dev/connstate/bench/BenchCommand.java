@@ -11,9 +11,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Load generator and benchmarks (docs/BENCHMARKS.md). hot and churn drive a running sidecar "
-        + "through its TCP bridge; startup, ceiling and suite start what they measure."},
+        + "through its TCP bridge; startup, ceiling and suite start what they measure; profile summarises a "
+        + "recording made by suite --profile."},
     subcommands = {HotCommand.class, ChurnCommand.class, StartupCommand.class, CeilingCommand.class,
-        SuiteCommand.class})
+        SuiteCommand.class, ProfileCommand.class})
 public final class BenchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;

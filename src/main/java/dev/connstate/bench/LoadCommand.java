@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * What {@code bench hot} and {@code bench churn} share: validate the options, drive a running
@@ -15,6 +16,17 @@ import picocli.CommandLine.Mixin;
 abstract class LoadCommand implements Callable<Integer> {
   @Mixin
   LoadOptions load;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bridge host (default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "7000", description = "Bridge port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--rate", defaultValue = "0", paramLabel = "UNITS_PER_S",
+      description = "Offered rate in units/s (a hot-path request, a churn session) over all connections, on a "
+          + "fixed schedule (open loop); 0 = as fast as the sidecar answers (closed loop, default).")
+  double rate;
 
   /** The scenario to drive. */
   abstract Workload workload();
@@ -26,7 +38,14 @@ abstract class LoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    String problem = load.problem() != null ? load.problem() : scenarioProblem();
+    String problem = load.problem();
+    if (problem == null && rate < 0) {
+      problem = "--rate: expected 0 (closed loop) or a positive rate, got " + rate;
+    } else if (problem == null && (port < 1 || port > 65_535)) {
+      problem = "--port: expected 1 to 65535, got " + port;
+    } else if (problem == null) {
+      problem = scenarioProblem();
+    }
     if (problem != null) {
       System.err.println(problem);
       return 2;
@@ -34,8 +53,8 @@ abstract class LoadCommand implements Callable<Integer> {
     Vertx vertx = Vertx.vertx();
     try {
       Redis redis = load.redisUrl == null ? null : Redis.createClient(vertx, load.redisUrl);
-      String target = load.host + ":" + load.port;
-      BenchReport report = ScenarioRun.run(vertx, workload(), target, load.settings(),
+      String target = host + ":" + port;
+      BenchReport report = ScenarioRun.run(vertx, workload(), target, load.settings(host, port, rate),
               new ScenarioRun.Observed(redis, null), System.err)
           .toCompletionStage().toCompletableFuture()
           .get(Math.round(load.warmup + load.duration) + 300, TimeUnit.SECONDS);

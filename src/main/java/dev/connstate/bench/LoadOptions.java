@@ -3,22 +3,11 @@ package dev.connstate.bench;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** The options every load scenario shares: where the sidecar is and how hard to drive it. */
+/** The options every load run shares (bench hot, churn and suite): how hard and how long to drive it. */
 final class LoadOptions {
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Bridge host (default ${DEFAULT-VALUE}).")
-  String host;
-
-  @Option(names = "--port", defaultValue = "7000", description = "Bridge port (default ${DEFAULT-VALUE}).")
-  int port;
-
   @Option(names = "--clients", defaultValue = "16",
       description = "Bridge connections, spread over the event loops (default ${DEFAULT-VALUE}).")
   int clients;
-
-  @Option(names = "--rate", defaultValue = "0", paramLabel = "UNITS_PER_S",
-      description = "Offered rate in units/s (a hot-path request, a churn session) over all connections, on a "
-          + "fixed schedule (open loop); 0 = as fast as the sidecar answers (closed loop, default).")
-  double rate;
 
   @Option(names = "--inflight", defaultValue = "64",
       description = "Closed loop: units in flight per connection (default ${DEFAULT-VALUE}).")
@@ -45,9 +34,6 @@ final class LoadOptions {
     if (clients < 1 || clients > 1_000) {
       return "--clients: expected 1 to 1000, got " + clients;
     }
-    if (rate < 0) {
-      return "--rate: expected 0 (closed loop) or a positive rate, got " + rate;
-    }
     if (inflight < 1 || inflight > LoadDriver.MAX_OUTSTANDING) {
       return "--inflight: expected 1 to " + LoadDriver.MAX_OUTSTANDING + ", got " + inflight;
     }
@@ -57,21 +43,15 @@ final class LoadOptions {
     if (warmup < 0) {
       return "--warmup: expected 0 or more seconds, got " + warmup;
     }
-    if (port < 1 || port > 65_535) {
-      return "--port: expected 1 to 65535, got " + port;
-    }
     return null;
   }
 
-  ScenarioRun.Settings settings() {
-    return settings(rate);
+  /** Settings for a run against the bridge at {@code host:port}, at {@code rate} units/s (0: closed loop). */
+  ScenarioRun.Settings settings(String host, int port, double rate) {
+    return new ScenarioRun.Settings(host, port, clients, rate, inflight, seconds(warmup), seconds(duration));
   }
 
-  ScenarioRun.Settings settings(double offered) {
-    return new ScenarioRun.Settings(host, port, clients, offered, inflight, seconds(warmup), seconds(duration));
-  }
-
-  static Duration seconds(double s) {
+  private static Duration seconds(double s) {
     return Duration.ofMillis(Math.round(s * 1000));
   }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code connstate bench startup}: scenario (c), on a Redis of its own unless told otherwise. */
@@ -15,6 +16,9 @@ import picocli.CommandLine.Option;
         + "sidecar from this jar on them and times it to ready; heap per connection against an empty sidecar. "
         + "Removes what it wrote."})
 final class StartupCommand implements Callable<Integer> {
+  @Mixin
+  SidecarOptions sidecar;
+
   @Option(names = "--connections", defaultValue = "100000", description = "Connections to load (default "
       + "${DEFAULT-VALUE}).")
   int connections;
@@ -22,17 +26,6 @@ final class StartupCommand implements Callable<Integer> {
   @Option(names = "--redis-url", paramLabel = "URL", description = "Redis to use (default: a redis-server of "
       + "its own on a free port).")
   String redisUrl;
-
-  @Option(names = "--jar", paramLabel = "FILE", description = "Sidecar jar (default: this one).")
-  Path jar;
-
-  @Option(names = "--sidecar-jvm-arg", paramLabel = "ARG", description = "JVM option for the sidecar "
-      + "(repeatable).")
-  List<String> jvmArgs = List.of();
-
-  @Option(names = "--out", defaultValue = "target/bench", paramLabel = "DIR",
-      description = "Directory for the sidecars' logs (default ${DEFAULT-VALUE}).")
-  Path out;
 
   @Option(names = "--json", description = "Print the result as JSON.")
   boolean json;
@@ -43,11 +36,12 @@ final class StartupCommand implements Callable<Integer> {
       System.err.println("--connections: expected 1 to 10000000, got " + connections);
       return 2;
     }
-    Path sidecarJar = SidecarJar.locate(jar);
+    Path sidecarJar = SidecarJar.locate(sidecar.jar);
     Vertx vertx = Vertx.vertx();
     try (BenchRedis target = BenchRedis.of(redisUrl)) {
       Redis redis = Redis.createClient(vertx, target.url());
-      StartupBench.Result result = run(redis, target.url(), sidecarJar, connections, jvmArgs, out, "bench-startup");
+      StartupBench.Result result = run(redis, target.url(), sidecarJar, connections, sidecar.jvmArgs, sidecar.out,
+          "bench-startup");
       System.out.print(json ? result.toJson().encodePrettily() + "\n" : result.table());
       return 0;
     } finally {

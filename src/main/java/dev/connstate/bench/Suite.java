@@ -84,8 +84,7 @@ final class Suite {
 
   private JsonObject load(SidecarProcess sidecar, Workload workload, double rate) throws Exception {
     LoadOptions o = plan.load();
-    ScenarioRun.Settings settings = new ScenarioRun.Settings("127.0.0.1", sidecar.bridgePort(), o.clients, rate,
-        o.inflight, LoadOptions.seconds(o.warmup), LoadOptions.seconds(o.duration));
+    ScenarioRun.Settings settings = o.settings("127.0.0.1", sidecar.bridgePort(), rate);
     Future<BenchReport> run = ScenarioRun.run(vertx, workload, sidecar.schema(), settings,
         new ScenarioRun.Observed(redis, sidecar.pid()), progress);
     BenchReport report = run.toCompletionStage().toCompletableFuture()

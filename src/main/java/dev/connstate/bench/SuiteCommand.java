@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +32,9 @@ final class SuiteCommand implements Callable<Integer> {
 
   @Mixin
   LoadOptions load;
+
+  @Mixin
+  SidecarOptions sidecar;
 
   @Option(names = "--repetitions", defaultValue = "3", description = "Runs of every scenario; the report gives "
       + "medians (default ${DEFAULT-VALUE}).")
@@ -59,19 +61,8 @@ final class SuiteCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   int ceilingRequests;
 
-  @Option(names = "--jar", paramLabel = "FILE", description = "Sidecar jar (default: this one).")
-  Path jar;
-
-  @Option(names = "--sidecar-jvm-arg", paramLabel = "ARG", description = "JVM option for the sidecars "
-      + "(repeatable).")
-  List<String> jvmArgs = List.of();
-
   @Option(names = "--profile", description = "Record each load sidecar with Java Flight Recorder into --out.")
   boolean profile;
-
-  @Option(names = "--out", defaultValue = "target/bench", paramLabel = "DIR",
-      description = "Directory for the reports, logs and recordings (default ${DEFAULT-VALUE}).")
-  Path out;
 
   @Override
   public Integer call() throws Exception {
@@ -89,15 +80,16 @@ final class SuiteCommand implements Callable<Integer> {
       return 2;
     }
     Suite.Plan plan = new Suite.Plan(repetitions, load, handles, hotRate, churnRate, startupConnections,
-        ceilingRequests, SidecarJar.locate(jar), jvmArgs, profile, out);
-    Files.createDirectories(out);
+        ceilingRequests, SidecarJar.locate(sidecar.jar), sidecar.jvmArgs, profile, sidecar.out);
+    Files.createDirectories(sidecar.out);
     Vertx vertx = Vertx.vertx();
     try (BenchRedis target = BenchRedis.of(load.redisUrl)) {
       JsonObject setup = setup(vertx, target);
       SuiteReport report = new Suite(vertx, plan, target, System.err).run(setup);
       String markdown = "Command: `" + setup.getString("command") + "`  \nMachine: " + machine(setup) + "\n\n"
           + report.markdown();
-      Files.writeString(out.resolve("suite.md"), markdown, StandardCharsets.UTF_8);
+      Files.writeString(sidecar.out.resolve("suite.md"), markdown, StandardCharsets.UTF_8);
+      Path out = sidecar.out;
       Files.writeString(out.resolve("suite.json"), report.toJson().encodePrettily(), StandardCharsets.UTF_8);
       System.out.print(load.json ? report.toJson().encodePrettily() + "\n" : markdown);
       System.err.println("reports written to " + out.resolve("suite.md") + " and " + out.resolve("suite.json"));
@@ -118,7 +110,7 @@ final class SuiteCommand implements Callable<Integer> {
         .put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
         .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"))
         .put("redis", "redis-server " + redisVersion + " (" + target.description() + ")")
-        .put("sidecarJvmArgs", new JsonArray(jvmArgs))
+        .put("sidecarJvmArgs", new JsonArray(sidecar.jvmArgs))
         .put("settings", new JsonObject().put("clients", load.clients).put("inflight", load.inflight)
             .put("durationSeconds", load.duration).put("warmupSeconds", load.warmup).put("handles", handles)
             .put("hotRate", hotRate).put("churnCriticalRate", churnRate).put("repetitions", repetitions));
