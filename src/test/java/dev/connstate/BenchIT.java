@@ -128,7 +128,7 @@ class BenchIT {
       sidecar.awaitLine("connstate ready", 60);
       String port = Integer.toString(bridge);
       String table = run(120, "bench", "hot", "--port", port, "--duration", "1", "--warmup", "0.5", "--clients", "2",
-          "--rate", "100", "--handles", "50", "--redis-url", redis.url());
+          "--rate", "100", "--handles", "50", "--touch-share", "0.8", "--redis-url", redis.url());
       assertThat(table).contains("scenario      hot on 127.0.0.1:" + port, "open loop, 100 units/s offered",
           "throughput", "latency (ms)  p50", "errors        none", "bytes and", "CPU (cores)   redis");
       assertThat(table).containsPattern("\\[hot on 127\\.0\\.0\\.1:\\d+\\] +1 s:");
@@ -144,6 +144,10 @@ class BenchIT {
     try (JarProcess bad = new JarProcess(Map.of(), "bench", "hot", "--clients", "0")) {
       assertThat(bad.awaitExit(60)).isEqualTo(2);
       assertThat(bad.output()).contains("--clients: expected 1 to 1000, got 0");
+    }
+    try (JarProcess bad = new JarProcess(Map.of(), "bench", "hot", "--touch-share", "1.5")) {
+      assertThat(bad.awaitExit(60)).isEqualTo(2);
+      assertThat(bad.output()).contains("--touch-share: expected a fraction from 0 to 1, got 1.5");
     }
   }
 }

@@ -15,13 +15,21 @@ final class HotCommand extends LoadCommand {
       description = "First handle of the range (default ${DEFAULT-VALUE}).")
   long firstHandle;
 
+  @Option(names = "--touch-share", defaultValue = "0.5", paramLabel = "FRACTION",
+      description = "Share of touches among the requests; the rest update LastConnectionSignal (default "
+          + "${DEFAULT-VALUE}).")
+  double touchShare;
+
   @Override
   Workload workload() {
-    return new HotPath(firstHandle, handles);
+    return new HotPath(firstHandle, handles, touchShare);
   }
 
   @Override
   String scenarioProblem() {
+    if (!(touchShare >= 0 && touchShare <= 1)) {
+      return "--touch-share: expected a fraction from 0 to 1, got " + touchShare;
+    }
     if (handles < 1 || handles > 1_000_000) {
       return "--handles: expected 1 to 1000000, got " + handles;
     }

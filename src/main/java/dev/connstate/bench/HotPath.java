@@ -11,16 +11,20 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Scenario (a), the hot path: a game's idle-time traffic. Each unit is one request on a random
- * one of {@code handles} connections: alternately a {@code touch} and an {@code update} of
- * {@code LastConnectionSignal} (both written behind). The connections are registered first.
+ * one of {@code handles} connections: a {@code touch} (with probability {@code touchShare}) or
+ * an {@code update} of {@code LastConnectionSignal}, both written behind. The connections are
+ * registered first.
  */
 final class HotPath implements Workload {
+  static final double DEFAULT_TOUCH_SHARE = 0.5;
   private final long firstHandle;
   private final int handles;
+  private final double touchShare;
 
-  HotPath(long firstHandle, int handles) {
+  HotPath(long firstHandle, int handles, double touchShare) {
     this.firstHandle = firstHandle;
     this.handles = handles;
+    this.touchShare = touchShare;
   }
 
   @Override
@@ -52,7 +56,7 @@ final class HotPath implements Workload {
   public Future<Void> unit(BridgeConnection connection, long intendedStartNanos, Measurements measurements) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long handle = firstHandle + random.nextInt(handles);
-    Future<JsonObject> reply = random.nextBoolean()
+    Future<JsonObject> reply = random.nextDouble() < touchShare
         ? connection.request(Addresses.TOUCH, new JsonObject().put("handle", handle))
         : connection.request(Addresses.UPDATE, new JsonObject().put("handle", handle).put("metadata",
             new JsonObject().put(SharpMushKeys.LAST_CONNECTION_SIGNAL, Long.toString(System.currentTimeMillis()))));

@@ -127,7 +127,8 @@ final class SidecarProcess implements AutoCloseable {
 
   private int status(String path) {
     try {
-      return request(path).status();
+      // a poll that gets no answer soon is retried, not waited out
+      return request(path, 2_000).status();
     } catch (IOException notYet) {
       return -1;
     }
@@ -135,7 +136,7 @@ final class SidecarProcess implements AutoCloseable {
 
   private String get(String path) {
     try {
-      Response response = request(path);
+      Response response = request(path, 30_000);
       if (response.status() != 200) {
         throw new IOException("status " + response.status());
       }
@@ -153,10 +154,10 @@ final class SidecarProcess implements AutoCloseable {
    * a health poll a dead connection to an earlier sidecar that had the same port, and the poll
    * then waited out its read timeout.
    */
-  private Response request(String path) throws IOException {
+  private Response request(String path, int timeoutMs) throws IOException {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", httpPort), 5_000);
-      socket.setSoTimeout(30_000);
+      socket.connect(new InetSocketAddress("127.0.0.1", httpPort), timeoutMs);
+      socket.setSoTimeout(timeoutMs);
       socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -44,15 +44,15 @@ final class Suite {
     for (int rep = 1; rep <= plan.repetitions(); rep++) {
       progress.printf("== repetition %d of %d%n", rep, plan.repetitions());
       try (SidecarProcess hash = sidecar(run, rep, "hash")) {
-        report.add(SuiteReport.HOT_HASH, load(hash, new HotPath(1_000_000, plan.handles()), 0));
-        report.add(SuiteReport.HOT_HASH_OPEN, load(hash, new HotPath(1_000_000, plan.handles()), plan.hotRate()));
+        report.add(SuiteReport.HOT_HASH, load(hash, new HotPath(1_000_000, plan.handles(), HotPath.DEFAULT_TOUCH_SHARE), 0));
+        report.add(SuiteReport.HOT_HASH_OPEN, load(hash, new HotPath(1_000_000, plan.handles(), HotPath.DEFAULT_TOUCH_SHARE), plan.hotRate()));
         report.add(SuiteReport.CHURN_HASH, load(hash, new Churn(10_000_000), 0));
         Churn churn = new Churn(100_000_000);
         report.add(SuiteReport.CHURN_HASH_OPEN, load(hash, churn,
             plan.churnCriticalRate() / churn.criticalPerUnit()));
       }
       try (SidecarProcess legacy = sidecar(run, rep, "legacy")) {
-        report.add(SuiteReport.HOT_LEGACY, load(legacy, new HotPath(1_000_000, plan.handles()), 0));
+        report.add(SuiteReport.HOT_LEGACY, load(legacy, new HotPath(1_000_000, plan.handles(), HotPath.DEFAULT_TOUCH_SHARE), 0));
         report.add(SuiteReport.CHURN_LEGACY, load(legacy, new Churn(10_000_000), 0));
       }
       progress.printf("[redis-benchmark] HSET on %s%n", target.url());
