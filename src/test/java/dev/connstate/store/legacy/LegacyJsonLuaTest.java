@@ -32,7 +32,7 @@ class LegacyJsonLuaTest {
   static final TestRedis redis = TestRedis.perClass();
 
   static final String KEY = "legacyjson:conn:{42}";
-  static final Path FIXTURES = Path.of("../shared/fixtures/legacy");
+  static final Path FIXTURES = dev.connstate.testing.LegacyFixtures.DIR;
   static final String LIBRARY = resource("/lua/legacy_json.lua");
   static final String RENDER = LIBRARY + "\nreturn legacyJson(redis.call('HGETALL', KEYS[1]))\n";
 

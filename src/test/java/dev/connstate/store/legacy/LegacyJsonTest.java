@@ -27,11 +27,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The v1 record codec against the exact samples SharpMUSH's v1 store wrote
- * ({@code ../shared/fixtures/legacy/}, relative to the project directory the tests run in).
+ * ({@code ../shared/fixtures/legacy/}, copied to {@code src/test/resources/fixtures/legacy/}).
  */
 @DisplayName("The v1 (legacy) JSON codec")
 class LegacyJsonTest {
-  private static final Path FIXTURES = Path.of("..", "shared", "fixtures", "legacy");
+  private static final Path FIXTURES = dev.connstate.testing.LegacyFixtures.DIR;
   private static final String METADATA_OPEN = "\"Metadata\":{";
 
   // ---------------------------------------------------------------- parse: the samples
