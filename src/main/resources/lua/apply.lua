@@ -10,15 +10,21 @@
 -- b: playerRef
 -- m: n, key1, value1, ... keyN, valueN, removedKey, ...   (metadata keys, without meta:)
 -- d: [reason]
--- Returns {1, version} applied, {0, version} unchanged, {-1} no such connection,
--- {-2, boundRef} bound to another player; r returns {0, HGETALL} when the connection exists,
--- {-4} when it exists only as a v1 record (convert it, then register again);
--- b, u and d also return the previous playerRef (false if none) third.
+-- Returns {APPLIED, version}, {UNCHANGED, version}, {NO_CONNECTION}, {CONFLICT, boundRef};
+-- r returns {UNCHANGED, HGETALL} when the connection exists, {EXISTS_AS_V1} when it exists
+-- only as a v1 record (convert it, then register again); b, u and d also return the previous
+-- playerRef (false if none) third. The codes are store.ScriptCodes, filled in by the sidecar.
+-- Key names are not spelled here: store.RedisKeys fills in the patterns (…_HEAD, …_TAIL).
 -- This copy belongs to shard @SHARD@. Each shard's text (so its SHA) differs, so only that
 -- shard's own SCRIPT LOAD can load it, and its NOSCRIPT barrier keeps its writes in order.
-local PREFIX = '@PREFIX@'
-local CHANNEL = '@CHANNEL@'
-local ORIGIN = '@ORIGIN@'
+local APPLIED, UNCHANGED, NO_CONNECTION, CONFLICT, EXISTS_AS_V1 =
+  @APPLIED@, @UNCHANGED@, @NO_CONNECTION@, @CONFLICT@, @EXISTS_AS_V1@
+local CONNECTION_HEAD, CONNECTION_TAIL = @CONNECTION_HEAD@, @CONNECTION_TAIL@
+local PLAYER_HEAD, PLAYER_TAIL = @PLAYER_HEAD@, @PLAYER_TAIL@
+local ACTIVE_KEY = @ACTIVE_KEY@
+local CHANNEL = @EVENTS_CHANNEL@
+-- the instance id as a JSON string, quotes included
+local ORIGIN_JSON = @ORIGIN_JSON@
 local TTL = @TTL@
 local INDEX = @INDEX@
 -- LEGACY: v1 keys may exist (read fallback: not in Redis Cluster). DUAL: keep the v1 key current.
@@ -26,17 +32,17 @@ local LEGACY = @LEGACY@
 local DUAL = @DUAL@
 
 local key, op, at = KEYS[1], ARGV[1], ARGV[2]
-local handle = string.match(key, '{(%d+)}$')
-local legacyKey = PREFIX .. 'conn:' .. handle
+local handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
+local legacyKey = @LEGACY_HEAD@ .. handle
 local NUMERIC = { connectedAt = true }
 
 local function publish(kind, version, changes)
   redis.call('PUBLISH', CHANNEL, '{"type":"' .. kind .. '","handle":' .. handle .. ',"version":' .. version ..
-    ',"changes":' .. changes .. ',"origin":"' .. ORIGIN .. '","at":' .. at .. '}')
+    ',"changes":' .. changes .. ',"origin":' .. ORIGIN_JSON .. ',"at":' .. at .. '}')
 end
 
 local function playerKey(ref)
-  return PREFIX .. 'player:{' .. ref .. '}'
+  return PLAYER_HEAD .. ref .. PLAYER_TAIL
 end
 
 -- the event's "changes": plain fields on top, meta:<K> under "metadata", removals as null
@@ -85,11 +91,11 @@ end
 
 if op == 'r' then
   if redis.call('EXISTS', key) == 1 then
-    return { 0, redis.call('HGETALL', key) }
+    return { UNCHANGED, redis.call('HGETALL', key) }
   end
   if LEGACY and redis.call('EXISTS', legacyKey) == 1 then
     -- it exists as a v1 record: the caller converts it first, then registers again
-    return { -4 }
+    return { EXISTS_AS_V1 }
   end
   local sets = {}
   for i = 3, #ARGV do
@@ -99,22 +105,22 @@ if op == 'r' then
   redis.call('HSET', key, 'handle', handle, 'version', 1, 'lastSeen', at, unpack(sets))
   redis.call('PEXPIRE', key, TTL)
   if INDEX then
-    redis.call('SADD', PREFIX .. 'conn:active', handle)
+    redis.call('SADD', ACTIVE_KEY, handle)
   end
   mirror()
   publish('registered', 1, changes)
-  return { 1, 1 }
+  return { APPLIED, 1 }
 end
 
 if op == 'd' then
   if redis.call('EXISTS', key) == 0 then
     -- a connection that exists only as a v1 record is disconnected by removing that record
     if LEGACY and redis.call('DEL', legacyKey) == 1 then
-      redis.call('SREM', PREFIX .. 'conn:active', handle)
+      redis.call('SREM', ACTIVE_KEY, handle)
       publish('disconnected', 1, ARGV[3] and ('{"reason":' .. cjson.encode(ARGV[3]) .. '}') or '{}')
-      return { 1, 1, false }
+      return { APPLIED, 1, false }
     end
-    return { 0, 0 }
+    return { UNCHANGED, 0 }
   end
   local bound = redis.call('HGET', key, 'playerRef')
   local version = tonumber(redis.call('HGET', key, 'version') or '0') + 1
@@ -124,7 +130,7 @@ if op == 'd' then
     redis.call('DEL', legacyKey)
   end
   if INDEX then
-    redis.call('SREM', PREFIX .. 'conn:active', handle)
+    redis.call('SREM', ACTIVE_KEY, handle)
     if bound then
       redis.call('SREM', playerKey(bound), handle)
     end
@@ -134,11 +140,11 @@ if op == 'd' then
     changes = '{"reason":' .. cjson.encode(ARGV[3]) .. '}'
   end
   publish('disconnected', version, changes)
-  return { 1, version, bound }
+  return { APPLIED, version, bound }
 end
 
 if redis.call('EXISTS', key) == 0 then
-  return { -1 }
+  return { NO_CONNECTION }
 end
 
 if op == 'm' then
@@ -155,17 +161,17 @@ if op == 'm' then
   local version = store(sets, dels)
   mirror()
   publish('updated', version, changes)
-  return { 1, version }
+  return { APPLIED, version }
 end
 
 if op == 'b' then
   local ref = ARGV[3]
   local bound = redis.call('HGET', key, 'playerRef')
   if bound == ref then
-    return { 0, tonumber(redis.call('HGET', key, 'version')), bound }
+    return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), bound }
   end
   if bound then
-    return { -2, bound }
+    return { CONFLICT, bound }
   end
   local version = store({ 'state', 'LoggedIn', 'playerRef', ref }, {})
   mirror()
@@ -173,13 +179,13 @@ if op == 'b' then
     redis.call('SADD', playerKey(ref), handle)
   end
   publish('bound', version, '{"state":"LoggedIn","playerRef":' .. cjson.encode(ref) .. '}')
-  return { 1, version, false }
+  return { APPLIED, version, false }
 end
 
 if op == 'u' then
   local bound = redis.call('HGET', key, 'playerRef')
   if not bound then
-    return { 0, tonumber(redis.call('HGET', key, 'version')), false }
+    return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), false }
   end
   local version = store({ 'state', 'Connected' }, { 'playerRef' })
   mirror()
@@ -187,7 +193,7 @@ if op == 'u' then
     redis.call('SREM', playerKey(bound), handle)
   end
   publish('unbound', version, '{"state":"Connected","playerRef":null}')
-  return { 1, version, bound }
+  return { APPLIED, version, bound }
 end
 
 return redis.error_reply('connstate: unknown op ' .. tostring(op))

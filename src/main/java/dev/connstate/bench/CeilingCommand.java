@@ -2,6 +2,7 @@ package dev.connstate.bench;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code connstate bench ceiling}: scenario (e), {@code redis-benchmark} HSET as the ceiling. */
@@ -17,8 +18,8 @@ final class CeilingCommand implements Callable<Integer> {
       + "${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Override
   public Integer call() throws Exception {
@@ -31,7 +32,7 @@ final class CeilingCommand implements Callable<Integer> {
       for (int pipeline : new int[] {16, 1}) {
         var result = RedisCeiling.run(target.host(), target.port(), requests, pipeline);
         failed += result.containsKey("error") ? 1 : 0;
-        System.out.println(json ? result.encode() : result.containsKey("error")
+        System.out.println(output.json ? result.encode() : result.containsKey("error")
             ? "redis-benchmark -P " + pipeline + ": " + result.getString("error")
             : String.format(java.util.Locale.ROOT, "redis-benchmark HSET -P %-2d %,12.0f requests/s", pipeline,
                 result.getDouble("requestsPerSecond")));

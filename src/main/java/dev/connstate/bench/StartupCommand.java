@@ -27,8 +27,8 @@ final class StartupCommand implements Callable<Integer> {
       + "its own on a free port).")
   String redisUrl;
 
-  @Option(names = "--json", description = "Print the result as JSON.")
-  boolean json;
+  @Mixin
+  JsonOption output;
 
   @Override
   public Integer call() throws Exception {
@@ -42,7 +42,7 @@ final class StartupCommand implements Callable<Integer> {
       Redis redis = Redis.createClient(vertx, target.url());
       StartupBench.Result result = run(redis, target.url(), sidecarJar, connections, sidecar.jvmArgs, sidecar.out,
           "bench-startup");
-      System.out.print(json ? result.toJson().encodePrettily() + "\n" : result.table());
+      System.out.print(output.json ? result.toJson().encodePrettily() + "\n" : result.table());
       return 0;
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -3,7 +3,6 @@ package dev.connstate.boot;
 import dev.connstate.config.SidecarConfig;
 import dev.connstate.events.EventSubscriber;
 import dev.connstate.ingress.CommandIngress;
-import dev.connstate.model.ConnectionState;
 import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
 import dev.connstate.ops.HealthReport;
@@ -13,10 +12,11 @@ import dev.connstate.ops.OpsServer;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.ops.RedisHealth;
 import dev.connstate.redis.RedisClients;
+import dev.connstate.shard.Reloader;
 import dev.connstate.shard.ShardEnvironment;
+import dev.connstate.shard.ShardTotals;
 import dev.connstate.shard.ShardVerticle;
 import dev.connstate.shard.Shards;
-import dev.connstate.store.IndexRepair;
 import dev.connstate.store.RedisKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -27,13 +27,10 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,6 +53,8 @@ public final class Sidecar {
   private final PrometheusMeterRegistry registry;
   private final Metrics metrics;
   private final AtomicBoolean loaded = new AtomicBoolean();
+  private final ShardTotals totals = new ShardTotals();
+  private volatile Reloader.LoadReport startupLoad;
   private Redis redis;
   private RedisHealth redisHealth;
   private OpsServer ops;
@@ -69,6 +68,7 @@ public final class Sidecar {
     this.vertx = vertx;
     this.registry = registry;
     this.metrics = new Metrics(registry);
+    observe();
   }
 
   /**
@@ -113,17 +113,18 @@ public final class Sidecar {
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
     redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
     redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10), metrics);
-    metrics.gauge(MetricNames.PENDING_WRITES_LIMIT, config::maxPendingHandles);
     redisHealth.start();
-    ShardEnvironment env = new ShardEnvironment(config, keys, redis, metrics, problems);
+    ShardEnvironment env = new ShardEnvironment(config, Stores.factory(config, redis, keys, metrics, problems),
+        totals, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
     }
-    shards = new Shards(shardList, metrics, redisHealth::last);
-    EventSubscriber subscriber = new EventSubscriber(redis, keys, shards::apply, () -> resync(keys, problems),
+    shards = new Shards(shardList, totals, redisHealth::last);
+    Reloader reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
+    EventSubscriber subscriber = new EventSubscriber(redis, keys.eventsChannel(), shards::apply, reloader::resync,
         metrics, problems);
-    HealthReport health = new HealthReport(vertx, redisHealth, metrics, config.degradedLatencyMs(),
+    HealthReport health = new HealthReport(vertx, redisHealth, config.degradedLatencyMs(), totals::pendingHandles,
         config.maxPendingHandles(), this::startupState, this::bridgeState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
@@ -131,17 +132,30 @@ public final class Sidecar {
     return vertx.deployVerticle(ops)
         .compose(id -> vertx.deployVerticle(subscriber))
         .compose(id -> deployAll(shardList))
-        .compose(v -> load(keys))
-        .compose(v -> subscriber.deliver())
+        .compose(v -> reloader.load())
+        .compose(report -> {
+          startupLoad = report;
+          LOG.info("startup load: {} connections in {} ms; {} orphans removed from {}", report.connections(),
+              report.millis(), report.orphansRemoved(), keys.active());
+          return subscriber.deliver();
+        })
         .compose(v -> deployCommands())
         .map(v -> {
           loaded.set(true);
-          metrics.ready(true);
           LOG.info("connstate ready in {} ms: {} connections, bridge on {}:{}, health on port {}",
-              System.currentTimeMillis() - started, liveConnections(),
+              System.currentTimeMillis() - started, totals.connections(),
               config.bridge().host(), bridge.actualPort(), ops.actualPort());
           return this;
         });
+  }
+
+  /** Gauges read the state the sidecar keeps; nothing is kept in the metrics. */
+  private void observe() {
+    metrics.connectionGauges(totals::connections);
+    metrics.gauge(MetricNames.PENDING_WRITES, totals::pendingHandles);
+    metrics.gauge(MetricNames.PENDING_WRITES_LIMIT, config::maxPendingHandles);
+    metrics.gauge(MetricNames.STARTUP_LOAD, () -> startupLoad == null ? Double.NaN : startupLoad.millis() / 1000.0);
+    metrics.gauge(MetricNames.READY, () -> loaded.get() ? 1 : 0);
   }
 
   private Future<Void> deployAll(List<ShardVerticle> list) {
@@ -153,66 +167,16 @@ public final class Sidecar {
     return chain.mapEmpty();
   }
 
-  private Future<Void> load(RedisKeys keys) {
-    long started = System.nanoTime();
-    return redis.send(Request.cmd(Command.SMEMBERS).arg(keys.active()))
-        .compose(members -> shards.load(handles(members), config.redis().loadBatchSize()))
-        .compose(orphans -> new IndexRepair(redis, keys, config.redis().mode() == SidecarConfig.RedisMode.CLUSTER)
-            .removeOrphans(orphans)
-            .onSuccess(removed -> {
-              long millis = (System.nanoTime() - started) / 1_000_000;
-              metrics.startupLoad(millis);
-              LOG.info("startup load: {} connections in {} ms; {} orphans removed from {}", liveConnections(),
-                  millis, removed, keys.active());
-            }))
-        .mapEmpty();
-  }
-
   private JsonObject startupState() {
-    JsonObject state = new JsonObject().put("loaded", loaded.get()).put("connections", liveConnections());
-    long millis = metrics.startupLoadMillis();
-    return millis < 0 ? state : state.put("durationMs", millis);
+    Reloader.LoadReport report = startupLoad;
+    JsonObject state = new JsonObject().put("loaded", loaded.get()).put("connections", totals.connections());
+    return report == null ? state : state.put("durationMs", report.millis());
   }
 
   private JsonObject bridgeState() {
     BridgeServer server = bridge;
     return server == null || !server.listening() ? new JsonObject().put("listening", false)
         : new JsonObject().put("listening", true).put("port", server.actualPort()).put("clients", server.clients());
-  }
-
-  private long liveConnections() {
-    long total = 0;
-    for (ConnectionState state : ConnectionState.values()) {
-      total += metrics.connections(state);
-    }
-    return total;
-  }
-
-  /** The subscription was down: catch up with what Redis holds now and publish what changed. */
-  private void resync(RedisKeys keys, RateLimitedLog problems) {
-    long started = System.nanoTime();
-    redis.send(Request.cmd(Command.SMEMBERS).arg(keys.active()))
-        .compose(members -> shards.resync(handles(members), config.redis().loadBatchSize()))
-        .onSuccess(v -> LOG.info("resynchronised with Redis after the event subscription was restored, in {} ms",
-            (System.nanoTime() - started) / 1_000_000))
-        .onFailure(e -> problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
-            keys.active(), e));
-  }
-
-  private List<Long> handles(Response members) {
-    List<Long> handles = new ArrayList<>(members == null ? 0 : members.size());
-    if (members != null) {
-      for (Response member : members) {
-        String text = member.toString();
-        try {
-          handles.add(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-          metrics.malformed("active-member");
-          LOG.warn("startup load skipped member '{}' of the active set: not a handle", text);
-        }
-      }
-    }
-    return handles;
   }
 
   private Future<Void> deployCommands() {
@@ -237,7 +201,6 @@ public final class Sidecar {
   public Future<Void> stop() {
     LOG.info("connstate stopping");
     loaded.set(false);
-    metrics.ready(false);
     Promise<Void> stopped = Promise.promise();
     Future<Void> commandsStopped = Future.succeededFuture();
     for (String id : commandDeployments) {

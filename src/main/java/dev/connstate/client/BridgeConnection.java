@@ -1,5 +1,6 @@
 package dev.connstate.client;
 
+import dev.connstate.protocol.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -79,7 +80,7 @@ public final class BridgeConnection {
   /** Receives change events from now on (registers for {@code connstate.events}). */
   public void events(Consumer<JsonObject> handler) {
     events = handler;
-    write(new JsonObject().put("type", "register").put("address", "connstate.events"));
+    write(new JsonObject().put("type", "register").put("address", Addresses.EVENTS));
   }
 
   /** The event loop this connection belongs to: use it from there. */
@@ -126,7 +127,7 @@ public final class BridgeConnection {
       } else {
         promise.complete(frame.getJsonObject("body"));
       }
-    } else if ("connstate.events".equals(address)) {
+    } else if (Addresses.EVENTS.equals(address)) {
       events.accept(frame.getJsonObject("body"));
     }
   }

@@ -1,10 +1,11 @@
 package dev.connstate.events;
 
+import dev.connstate.model.ChangeEvent;
+import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.redis.ConnectionReport;
 import dev.connstate.store.ManagedConnection;
-import dev.connstate.store.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -23,11 +24,12 @@ import java.util.function.Consumer;
  * <p>It subscribes before the startup load and holds events until {@link #deliver()}, so
  * that no change made during the load is missed. When the connection drops it reconnects
  * with backoff and subscribes again; since events published meanwhile are lost to it, it then
- * runs {@code resync}, which re-reads the connections from Redis and publishes what changed.
+ * runs {@code resync}, which re-reads the connections from Redis and publishes what changed
+ * ({@link dev.connstate.shard.Reloader#resync}).
  */
 public final class EventSubscriber extends VerticleBase {
   private final Redis redis;
-  private final RedisKeys keys;
+  private final String channel;
   private final Consumer<ChangeEvent> sink;
   private final Runnable resync;
   private final Metrics metrics;
@@ -35,10 +37,11 @@ public final class EventSubscriber extends VerticleBase {
   private List<ChangeEvent> held = new ArrayList<>();
   private ManagedConnection connection;
 
-  public EventSubscriber(Redis redis, RedisKeys keys, Consumer<ChangeEvent> sink, Runnable resync, Metrics metrics,
+  /** @param channel the Redis channel of change events ({@code …conn:events}) */
+  public EventSubscriber(Redis redis, String channel, Consumer<ChangeEvent> sink, Runnable resync, Metrics metrics,
                          RateLimitedLog problems) {
     this.redis = redis;
-    this.keys = keys;
+    this.channel = channel;
     this.sink = sink;
     this.resync = resync;
     this.metrics = metrics;
@@ -50,7 +53,7 @@ public final class EventSubscriber extends VerticleBase {
     connection = new ManagedConnection(vertx, redis::connect, 16, "event subscription",
         new ConnectionReport(metrics, problems));
     connection.messageHandler(this::received);
-    connection.onConnected(() -> connection.sendNow(Request.cmd(Command.SUBSCRIBE).arg(keys.eventsChannel()))
+    connection.onConnected(() -> connection.sendNow(Request.cmd(Command.SUBSCRIBE).arg(channel))
         .mapEmpty());
     connection.onRestored(resync);
     return connection.start();
@@ -82,8 +85,8 @@ public final class EventSubscriber extends VerticleBase {
     try {
       event = ChangeEvent.parse(payload);
     } catch (IllegalArgumentException e) {
-      metrics.malformed("event");
-      problems.warn("ignored a malformed change event", keys.eventsChannel() + ": " + abbreviate(payload), e);
+      metrics.malformed(MetricNames.MALFORMED_EVENT);
+      problems.warn("ignored a malformed change event", channel + ": " + abbreviate(payload), e);
       return;
     }
     if (held != null) {

@@ -10,6 +10,7 @@ import io.vertx.ext.healthchecks.Status;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -36,11 +37,12 @@ public final class HealthReport {
   private final long degradedLatencyMs;
 
   /**
+   * @param pendingHandles handles with changes not yet stored, read at each probe
    * @param startup the startup-load state: {@code loaded} (boolean) and what is known so far
    * @param bridge the bridge state: {@code listening} (boolean), {@code port}, {@code clients}
    */
-  public HealthReport(Vertx vertx, RedisHealth redis, Metrics metrics, long degradedLatencyMs, long maxPendingHandles,
-                      Supplier<JsonObject> startup, Supplier<JsonObject> bridge) {
+  public HealthReport(Vertx vertx, RedisHealth redis, long degradedLatencyMs, LongSupplier pendingHandles,
+                      long maxPendingHandles, Supplier<JsonObject> startup, Supplier<JsonObject> bridge) {
     this.degradedLatencyMs = degradedLatencyMs;
     this.checks = HealthChecks.create(vertx)
         .register(REDIS, p -> p.complete(status(redis.up(), redis.last().put("degradedLatencyMs", degradedLatencyMs))))
@@ -49,7 +51,7 @@ public final class HealthReport {
           p.complete(status(data.getBoolean("loaded", false), data));
         })
         .register(WRITE_BACKLOG, p -> {
-          long pending = metrics.pendingWrites();
+          long pending = pendingHandles.getAsLong();
           p.complete(status(pending < maxPendingHandles, new JsonObject().put("pending", pending)
               .put("limit", maxPendingHandles)));
         })

@@ -1,7 +1,11 @@
 package dev.connstate.ops;
 
+import dev.connstate.model.ConnectionState;
+import dev.connstate.protocol.Addresses;
+import dev.connstate.protocol.FailureCode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,21 +13,79 @@ import java.util.Map;
  * Micrometer's dotted form; Prometheus shows {@code connstate.commands} as
  * {@code connstate_commands_total} (counters) and timers with a {@code _seconds} suffix. Label
  * values are bounded: addresses, outcomes, paths, reasons and states from fixed sets, never a
- * handle or free text. {@code docs/operations.md} explains each and what to do about it.
+ * handle or free text. Those sets are declared here with the metric ({@link #labels}), and
+ * {@link Metrics} exports every combination at 0 from the start, so that alert rules and
+ * dashboards find every series on a healthy sidecar. {@code docs/operations.md} explains each
+ * metric and what to do about it.
  */
 public final class MetricNames {
   public static final String PREFIX = "connstate.";
   private static final Map<String, String> HELP = new LinkedHashMap<>();
+  private static final Map<String, List<Label>> LABELS = new LinkedHashMap<>();
+
+  /** Command outcomes: answered, or failed with a code of DESIGN §2. */
+  public static final String OUTCOME_OK = "ok";
+  public static final List<String> OUTCOMES = List.of(OUTCOME_OK, code(FailureCode.BAD_REQUEST),
+      code(FailureCode.NOT_FOUND), code(FailureCode.CONFLICT), code(FailureCode.INTERNAL),
+      code(FailureCode.UNAVAILABLE));
+
+  /** Where a Redis write (or re-read) came from. */
+  public static final String PATH_CRITICAL = "critical";
+  public static final String PATH_WRITE_BEHIND = "writebehind";
+  public static final String PATH_REREAD = "reread";
+  public static final String PATH_LEGACY = "legacy";
+  public static final List<String> WRITE_PATHS = List.of(PATH_CRITICAL, PATH_WRITE_BEHIND, PATH_LEGACY);
+  public static final List<String> FAILURE_PATHS = List.of(PATH_CRITICAL, PATH_WRITE_BEHIND, PATH_REREAD,
+      PATH_LEGACY);
+
+  /** Why a Redis write failed. */
+  public static final String REASON_CONNECTION = "connection";
+  public static final String REASON_TIMEOUT = "timeout";
+  public static final String REASON_UNAVAILABLE = "unavailable";
+  public static final String REASON_REDIS_ERROR = "redis-error";
+  public static final String REASON_NOSCRIPT = "noscript";
+  public static final String REASON_NO_CONNECTION = "no-connection";
+  public static final String REASON_MALFORMED = "malformed";
+  public static final String REASON_DROPPED = "dropped";
+  public static final String REASON_OTHER = "other";
+  public static final List<String> FAILURE_REASONS = List.of(REASON_CONNECTION, REASON_TIMEOUT, REASON_UNAVAILABLE,
+      REASON_REDIS_ERROR, REASON_NOSCRIPT, REASON_NO_CONNECTION, REASON_MALFORMED, REASON_DROPPED, REASON_OTHER);
+
+  /** Why a write-behind change was refused. */
+  public static final String REJECTED_BACKLOG_FULL = "backlog-full";
+
+  /** Why a connection was re-read from Redis. */
+  public static final String REREAD_GAP = "gap";
+  public static final String REREAD_MISS = "miss";
+  public static final String REREAD_STALE = "stale";
+  public static final String REREAD_CONFLICT = "conflict";
+
+  /** Where a stored record or event could not be read. */
+  public static final String MALFORMED_LOAD = "load";
+  public static final String MALFORMED_STORED = "stored";
+  public static final String MALFORMED_RESYNC = "resync";
+  public static final String MALFORMED_EVENT = "event";
+  public static final String MALFORMED_ACTIVE_MEMBER = "active-member";
+
+  /** Why a bridge frame was refused (the reason word of the err frame). */
+  public static final String FRAME_TOO_LARGE = "frame_too_large";
+  public static final String FRAME_INVALID_JSON = "invalid_json";
+  public static final String FRAME_INVALID = "invalid_frame";
+  public static final String FRAME_UNKNOWN_TYPE = "unknown_type";
+  public static final String FRAME_MISSING_ADDRESS = "missing_address";
+  public static final String FRAME_ACCESS_DENIED = "access_denied";
 
   public static final String COMMANDS = metric("commands",
-      "Commands answered, by address and outcome (ok, or the failure code 400/404/409/503/500)");
+      "Commands answered, by address and outcome (ok, or the failure code 400/404/409/503/500)",
+      label("address", Addresses.COMMANDS), label("outcome", OUTCOMES));
   public static final String COMMAND_DURATION = metric("command.duration",
-      "Time from receiving a command to answering it, by address");
+      "Time from receiving a command to answering it, by address", label("address", Addresses.COMMANDS));
   public static final String REDIS_WRITES = metric("redis.writes",
-      "Changes Redis stored, by path (critical, writebehind)");
+      "Changes Redis stored, by path (critical, writebehind, legacy)", label("path", WRITE_PATHS));
   public static final String REDIS_WRITE_FAILURES = metric("redis.write.failures",
       "Failed attempts to store a change (or re-read one), by path and reason (connection, timeout, unavailable, "
-          + "redis-error, noscript, no-connection, malformed, other)");
+          + "redis-error, noscript, no-connection, malformed, dropped, other)",
+      label("path", FAILURE_PATHS), label("reason", FAILURE_REASONS));
   public static final String REDIS_WRITE_RETRIES = metric("redis.write.retries",
       "Write-behind writes sent again after a failure");
   public static final String REDIS_CONNECTIONS_LOST = metric("redis.connections.lost",
@@ -37,22 +99,26 @@ public final class MetricNames {
   public static final String WRITES_COALESCED = metric("writes.coalesced",
       "Write-behind changes merged into a pending write instead of a write of their own");
   public static final String WRITES_REJECTED = metric("writes.rejected",
-      "Write-behind changes refused with 503, by reason (backlog-full)");
+      "Write-behind changes refused with 503, by reason (backlog-full)",
+      label("reason", List.of(REJECTED_BACKLOG_FULL)));
   public static final String PENDING_WRITES = metric("pending.writes",
       "Connections with changes acknowledged but not yet stored in Redis (the write-behind backlog)");
   public static final String PENDING_WRITES_LIMIT = metric("pending.writes.limit",
       "maxPendingHandles: the backlog size beyond which write-behind changes are refused");
   public static final String CONNECTIONS = metric("connections",
-      "Live connections this sidecar holds, by state (Connected, LoggedIn)");
+      "Live connections this sidecar holds, by state (Connected, LoggedIn)",
+      label("state", java.util.Arrays.stream(ConnectionState.values()).map(ConnectionState::wire).toList()));
   public static final String EVENTS_RECEIVED = metric("events.received",
-      "Change events received from Redis pub/sub, by origin (self, other)");
+      "Change events received from Redis pub/sub, by origin (self, other)",
+      label("origin", List.of("self", "other")));
   public static final String EVENTS_PUBLISHED = metric("events.published",
       "Change events published on connstate.events");
   public static final String RESYNC_EVENTS = metric("events.resynced",
       "Events published for changes missed while the event subscription was down");
   public static final String REREADS = metric("rereads",
       "Connections re-read from Redis to repair or complete this sidecar's copy, by reason "
-          + "(gap, miss, stale, conflict)");
+          + "(gap, miss, stale, conflict)",
+      label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT)));
   public static final String READY = metric("ready",
       "1 once the startup load finished and commands are answered, else 0");
   public static final String STARTUP_LOAD = metric("startup.load.seconds",
@@ -60,7 +126,9 @@ public final class MetricNames {
   public static final String BRIDGE_CLIENTS = metric("bridge.clients",
       "TCP bridge clients connected");
   public static final String BRIDGE_FRAMES_REJECTED = metric("bridge.frames.rejected",
-      "Bridge frames answered with an error or a closed socket, by reason");
+      "Bridge frames answered with an error or a closed socket, by reason",
+      label("reason", List.of(FRAME_TOO_LARGE, FRAME_INVALID_JSON, FRAME_INVALID, FRAME_UNKNOWN_TYPE,
+          FRAME_MISSING_ADDRESS, FRAME_ACCESS_DENIED)));
   public static final String BRIDGE_EVENTS_DROPPED = metric("bridge.events.dropped",
       "Events not delivered to a bridge client that was not reading fast enough");
   public static final String LEGACY_READS = metric("legacy.reads",
@@ -68,14 +136,34 @@ public final class MetricNames {
   public static final String LEGACY_CONVERSIONS = metric("legacy.conversions",
       "v1 records converted to v2 hashes by this sidecar, before their first change");
   public static final String MALFORMED_RECORDS = metric("malformed.records",
-      "Stored connections or events that could not be read, by where (load, stored, resync, event, active-member)");
+      "Stored connections or events that could not be read, by where (load, stored, resync, event, active-member)",
+      label("reason", List.of(MALFORMED_LOAD, MALFORMED_STORED, MALFORMED_RESYNC, MALFORMED_EVENT,
+          MALFORMED_ACTIVE_MEMBER)));
 
   private MetricNames() {
   }
 
-  private static String metric(String name, String help) {
+  private static String metric(String name, String help, Label... labels) {
     HELP.put(PREFIX + name, help);
+    LABELS.put(PREFIX + name, List.of(labels));
     return PREFIX + name;
+  }
+
+  private static Label label(String name, List<String> values) {
+    return new Label(name, values);
+  }
+
+  private static String code(int failureCode) {
+    return Integer.toString(failureCode);
+  }
+
+  /** A label of a metric and every value it takes. */
+  public record Label(String name, List<String> values) {
+  }
+
+  /** The labels of a metric, each with its fixed set of values; empty for a metric without labels. */
+  public static List<Label> labels(String name) {
+    return LABELS.getOrDefault(name, List.of());
   }
 
   /** The help text of a metric, for its description. */

@@ -1,12 +1,12 @@
 package dev.connstate.shard;
 
-import dev.connstate.events.ChangeEvent;
-import dev.connstate.events.EventType;
+import dev.connstate.model.ChangeEvent;
 import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.EventType;
+import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.Addresses;
-import dev.connstate.store.HandleStore;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
 
 /**
  * Applies change events from the Redis channel to one shard's copies, in version order, and
@@ -20,11 +20,11 @@ import io.vertx.core.eventbus.EventBus;
  */
 final class EventApplier {
   private final ShardState state;
-  private final HandleStore store;
+  private final ConnectionStore store;
   private final EventBus eventBus;
   private final ShardEnvironment env;
 
-  EventApplier(ShardState state, HandleStore store, EventBus eventBus, ShardEnvironment env) {
+  EventApplier(ShardState state, ConnectionStore store, EventBus eventBus, ShardEnvironment env) {
     this.state = state;
     this.store = store;
     this.eventBus = eventBus;
@@ -36,7 +36,7 @@ final class EventApplier {
     env.metrics().eventReceived(env.ownOrigin(event.origin()));
     boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
-      reread(event.handle(), "gap");
+      reread(event.handle(), MetricNames.REREAD_GAP);
     }
     if (fresh) {
       publish(event.json());
@@ -154,10 +154,10 @@ final class EventApplier {
     }
     slot.rereading = true;
     env.metrics().reread(reason);
-    store.read(handle).onComplete(ar -> {
+    store.read(handle, null).onComplete(ar -> {
       slot.rereading = false;
       if (ar.failed()) {
-        env.metrics().redisWriteFailure("reread", FailureReasons.of(ar.cause()));
+        env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
         env.problems().warn("re-reading a connection from Redis failed", "handle " + handle, ar.cause());
       } else if (ar.result() == null) {
         if (!slot.busy) {

@@ -1,11 +1,12 @@
 package dev.connstate.shard;
 
 import dev.connstate.model.MalformedRecordException;
+import dev.connstate.ops.MetricNames;
 import io.vertx.core.VertxException;
 
 /**
- * Maps a Redis failure to a short, fixed reason for metric labels (never free text, so label
- * values stay bounded).
+ * Maps a store failure to a short, fixed reason for metric labels (never free text, so label
+ * values stay bounded: {@link MetricNames#FAILURE_REASONS}).
  */
 final class FailureReasons {
   private FailureReasons() {
@@ -13,19 +14,22 @@ final class FailureReasons {
 
   static String of(Throwable cause) {
     if (cause instanceof MalformedRecordException) {
-      return "malformed";
+      return MetricNames.REASON_MALFORMED;
+    }
+    if (cause instanceof NotSentException) {
+      return MetricNames.REASON_UNAVAILABLE;
     }
     String message = cause.getMessage() == null ? "" : cause.getMessage();
     if (message.startsWith("NOSCRIPT")) {
-      return "noscript";
+      return MetricNames.REASON_NOSCRIPT;
     }
     if (message.startsWith("BUSY") || message.startsWith("LOADING") || message.startsWith("OOM")
         || message.startsWith("READONLY") || message.startsWith("ERR") || message.startsWith("WRONGTYPE")) {
-      return "redis-error";
+      return MetricNames.REASON_REDIS_ERROR;
     }
     if (cause instanceof VertxException || cause instanceof java.io.IOException || message.contains("onnection")) {
-      return "connection";
+      return MetricNames.REASON_CONNECTION;
     }
-    return "other";
+    return MetricNames.REASON_OTHER;
   }
 }

@@ -2,7 +2,6 @@ package dev.connstate.shard;
 
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.ConnectionState;
-import dev.connstate.store.StoredConnection;
 import java.util.ArrayDeque;
 
 /**

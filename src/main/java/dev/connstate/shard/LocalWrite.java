@@ -1,7 +1,6 @@
 package dev.connstate.shard;
 
 import dev.connstate.model.FieldChange;
-import dev.connstate.store.Ticket;
 
 /**
  * A change this sidecar made to one handle that its copy of Redis's state does not hold yet:

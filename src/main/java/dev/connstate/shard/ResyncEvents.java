@@ -1,8 +1,8 @@
 package dev.connstate.shard;
 
-import dev.connstate.events.EventType;
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.ConnectionState;
+import dev.connstate.model.EventType;
 import dev.connstate.model.Fields;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;

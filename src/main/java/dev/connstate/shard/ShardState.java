@@ -3,7 +3,6 @@ package dev.connstate.shard;
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.ConnectionState;
 import dev.connstate.model.PlayerRef;
-import dev.connstate.ops.Metrics;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,17 +12,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The handles one shard owns, with the indexes reads need: handles by player number, and
- * counts by state (kept in {@link Metrics} so gauges and stats read them). Confined to the
- * shard's event loop.
+ * The handles one shard owns, with the indexes reads need: handles by player number; and this
+ * shard's part of the {@link ShardTotals} (connections by state, handles with unstored
+ * changes). Confined to the shard's event loop.
  */
 final class ShardState {
   private final Map<Long, HandleSlot> slots = new HashMap<>();
   private final Map<Integer, Set<Long>> byPlayerNumber = new HashMap<>();
-  private final Metrics metrics;
+  private final ShardTotals totals;
 
-  ShardState(Metrics metrics) {
-    this.metrics = metrics;
+  ShardState(ShardTotals totals) {
+    this.totals = totals;
   }
 
   HandleSlot get(long handle) {
@@ -51,6 +50,11 @@ final class ShardState {
     }
   }
 
+  /** The totals over every shard, this one's part included. */
+  ShardTotals totals() {
+    return totals;
+  }
+
   /** Brings the indexes, counts and backlog up to date with the slot's view. Call after every change. */
   void reindex(HandleSlot slot) {
     ConnectionRecord view = slot.view;
@@ -73,16 +77,16 @@ final class ShardState {
     }
     if (state != slot.indexedState) {
       if (slot.indexedState != null) {
-        metrics.connections(slot.indexedState, -1);
+        totals.connectionsChanged(slot.indexedState, -1);
       }
       if (state != null) {
-        metrics.connections(state, 1);
+        totals.connectionsChanged(state, 1);
       }
       slot.indexedState = state;
     }
     boolean unstored = slot.hasUnstored();
     if (unstored != slot.inBacklog) {
-      metrics.pendingWrites(unstored ? 1 : -1);
+      totals.pendingHandlesChanged(unstored ? 1 : -1);
       slot.inBacklog = unstored;
     }
     dropIfIdle(slot);

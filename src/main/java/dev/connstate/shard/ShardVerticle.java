@@ -1,26 +1,18 @@
 package dev.connstate.shard;
 
 import dev.connstate.config.SidecarConfig;
-import dev.connstate.events.ChangeEvent;
+import dev.connstate.model.ChangeEvent;
 import dev.connstate.model.ConnectionRecord;
-import dev.connstate.model.MalformedRecordException;
 import dev.connstate.model.PlayerRef;
 import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
-import dev.connstate.redis.ConnectionReport;
-import dev.connstate.store.HandleStore;
-import dev.connstate.store.ManagedConnection;
-import dev.connstate.store.StoredConnection;
-import dev.connstate.store.legacy.LegacyStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -28,23 +20,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One shard: owns a subset of the handles ({@link Shards#indexOf}), holds their state and is
- * the only code that reads or changes it, on its own event loop, without locks. Its Redis
- * writes leave in order on its own pipelined connection.
+ * the only code that reads or changes it, on its own event loop, without locks. Its writes
+ * leave in order through its own store ({@link ConnectionStore}: in production a pipelined
+ * Redis connection of its own).
  *
  * <p>Every public method may be called from any thread; the work runs on this shard's event
  * loop after all work submitted before it.
  */
 public final class ShardVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
-  /** Requests one shard keeps unanswered on its connection before further ones wait. */
-  private static final int MAX_INFLIGHT = 8192;
-  /** Batches of a startup load or resync in flight per shard (see {@link Batches}). */
-  private static final int LOAD_WINDOW = 2;
 
   private final int index;
   private final ShardEnvironment env;
   private ShardState state;
-  private HandleStore store;
+  private ConnectionStore store;
+  private ShardLoader loader;
   private WriteBehind writeBehind;
   private HandleExecutor commands;
   private EventApplier events;
@@ -56,17 +46,13 @@ public final class ShardVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    state = new ShardState(env.metrics());
-    ManagedConnection connection = new ManagedConnection(vertx, env.redis()::connect, MAX_INFLIGHT, "shard " + index,
-        new ConnectionReport(env.metrics(), env.problems()));
-    boolean cluster = env.config().redis().mode() == SidecarConfig.RedisMode.CLUSTER;
-    store = new HandleStore(connection, env.keys(), env.config().instanceId(), env.config().connectionTtlMs(),
-        cluster, env.config().schema() == SidecarConfig.StoreSchema.DUAL, index);
+    state = new ShardState(env.totals());
+    store = env.stores().open(vertx, index);
     events = new EventApplier(state, store, vertx.eventBus(), env);
     writeBehind = new WriteBehind(vertx, state, store, env);
+    loader = new ShardLoader(state, store, events, env);
     commands = env.config().schema() == SidecarConfig.StoreSchema.LEGACY
-        ? new LegacyCommands(state, new LegacyStore(vertx, env.redis(), env.keys(), env.config().connectionTtlMs(),
-            env.config().legacyRetries()), env)
+        ? new LegacyCommands(state, store, env)
         : new HandleCommands(vertx, state, store, writeBehind, events, env);
     store.onRestored(writeBehind::retryNow);
     return store.start().onSuccess(v -> LOG.debug("shard {} ready", index));
@@ -153,70 +139,30 @@ public final class ShardVerticle extends VerticleBase {
   }
 
   /**
-   * Loads these handles from Redis into this shard (startup). Returns the handles that have no
-   * hash (orphans in the active set); malformed ones are logged, counted and left alone.
+   * Loads these handles from the store into this shard (startup). Returns the handles that have
+   * no connection (orphans in the active set); malformed ones are logged, counted and left alone.
    */
   public Future<List<Long>> load(List<Long> handles, int batchSize) {
-    return submit(() -> {
-      List<Long> orphans = new ArrayList<>();
-      return Batches.run(handles, batchSize, LOAD_WINDOW, batch -> store.readAll(batch).map(results -> {
-        for (int i = 0; i < results.size(); i++) {
-          loaded(batch.get(i), results.get(i), orphans);
-        }
-        return null;
-      })).map(orphans);
-    });
-  }
-
-  private void loaded(long handle, Object result, List<Long> orphans) {
-    if (result == null) {
-      orphans.add(handle);
-    } else if (result instanceof MalformedRecordException malformed) {
-      env.metrics().malformed("load");
-      LOG.warn("startup load skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
-    } else {
-      StoredConnection stored = (StoredConnection) result;
-      if (stored.legacy()) {
-        env.metrics().legacyRead();
-      }
-      HandleSlot slot = state.getOrCreate(handle);
-      if (slot.committed == null || stored.record().version() > slot.committed.version()) {
-        slot.commit(stored);
-      }
-      state.reindex(slot);
-    }
+    return submit(() -> loader.load(handles, batchSize));
   }
 
   /**
    * After events were missed (the subscription was down): re-reads every handle this shard
-   * holds or that {@code members} (this shard's part of the active set) names, makes Redis's
-   * state the committed one and publishes what changed.
+   * holds or that {@code members} (this shard's part of the active set) names, makes the
+   * store's state the committed one and publishes what changed.
    */
   public Future<Void> resync(List<Long> members, int batchSize) {
-    return submit(() -> {
-      Set<Long> handles = new LinkedHashSet<>(members);
-      for (HandleSlot slot : state.slots()) {
-        if (slot.committed != null) {
-          handles.add(slot.handle);
-        }
-      }
-      return Batches.run(new ArrayList<>(handles), batchSize, LOAD_WINDOW, batch -> store.readAll(batch)
-          .map(results -> {
-            for (int j = 0; j < results.size(); j++) {
-              if (results.get(j) instanceof MalformedRecordException malformed) {
-                env.metrics().malformed("resync");
-                LOG.warn("resync skipped a malformed connection, left untouched in Redis: {}", malformed.getMessage());
-              } else {
-                StoredConnection stored = (StoredConnection) results.get(j);
-                if (stored == null || !stored.legacy()) {
-                  // a connection that exists only as a v1 record has no events to catch up on
-                  events.resynced(batch.get(j), stored == null ? null : stored.record());
-                }
-              }
-            }
-            return null;
-          }));
-    });
+    return submit(() -> loader.resync(members, batchSize));
+  }
+
+  /** Every handle the store lists as live (the active set). */
+  public Future<List<Long>> listHandles() {
+    return submit(() -> store.listHandles());
+  }
+
+  /** Removes from the active set those of {@code handles} that point at no connection; how many. */
+  public Future<Long> removeOrphans(List<Long> handles) {
+    return submit(() -> store.removeOrphans(handles));
   }
 
   /**

@@ -1,9 +1,8 @@
 package dev.connstate.shard;
 
-import dev.connstate.events.ChangeEvent;
+import dev.connstate.model.ChangeEvent;
 import dev.connstate.model.ConnectionState;
 import dev.connstate.model.Fields;
-import dev.connstate.ops.Metrics;
 import dev.connstate.protocol.Command;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -21,12 +20,13 @@ import java.util.function.Supplier;
  */
 public final class Shards {
   private final List<ShardVerticle> shards;
-  private final Metrics metrics;
+  private final ShardTotals totals;
   private final Supplier<JsonObject> redisStatus;
 
-  public Shards(List<ShardVerticle> shards, Metrics metrics, Supplier<JsonObject> redisStatus) {
+  /** @param redisStatus what {@code stats} reports about Redis (the last health check) */
+  public Shards(List<ShardVerticle> shards, ShardTotals totals, Supplier<JsonObject> redisStatus) {
     this.shards = List.copyOf(shards);
-    this.metrics = metrics;
+    this.totals = totals;
     this.redisStatus = redisStatus;
   }
 
@@ -88,6 +88,16 @@ public final class Shards {
       parts.forEach(orphans::addAll);
       return orphans;
     });
+  }
+
+  /** Every handle the store lists as live (asked on the first shard's store). */
+  public Future<List<Long>> listHandles() {
+    return shards.get(0).listHandles();
+  }
+
+  /** Removes the orphans among {@code handles} from the active set (on the first shard's store); how many. */
+  public Future<Long> removeOrphans(List<Long> handles) {
+    return shards.get(0).removeOrphans(handles);
   }
 
   /** After missed events: each shard re-reads its handles and these members of the active set. */
@@ -161,14 +171,14 @@ public final class Shards {
     JsonObject byState = new JsonObject();
     long total = 0;
     for (ConnectionState state : ConnectionState.values()) {
-      long n = metrics.connections(state);
+      long n = totals.connections(state);
       byState.put(state.wire(), n);
       total += n;
     }
     return new JsonObject()
         .put("connections", total)
         .put("byState", byState)
-        .put("pendingWrites", metrics.pendingWrites())
+        .put("pendingWrites", totals.pendingHandles())
         .put("shards", shards.size())
         .put("redis", redisStatus.get());
   }

@@ -2,11 +2,8 @@ package dev.connstate.shard;
 
 import dev.connstate.model.FieldChange;
 import dev.connstate.model.Fields;
+import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.CommandFailure;
-import dev.connstate.store.Backoff;
-import dev.connstate.store.HandleStore;
-import dev.connstate.store.Ticket;
-import dev.connstate.store.WriteOutcome;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -30,12 +27,11 @@ import java.util.Set;
  * 503 and counted, never dropped silently.
  */
 final class WriteBehind {
-  static final String PATH = "writebehind";
   private static final Backoff RETRY = new Backoff(50, 5_000);
 
   private final Vertx vertx;
   private final ShardState state;
-  private final HandleStore store;
+  private final ConnectionStore store;
   private final ShardEnvironment env;
   /** Handles whose pending write is a failed one waiting for its retry. */
   private final Set<HandleSlot> retrying = new LinkedHashSet<>();
@@ -43,7 +39,7 @@ final class WriteBehind {
   private final Set<HandleSlot> delayed = new LinkedHashSet<>();
   private boolean delayTimerArmed;
 
-  WriteBehind(Vertx vertx, ShardState state, HandleStore store, ShardEnvironment env) {
+  WriteBehind(Vertx vertx, ShardState state, ConnectionStore store, ShardEnvironment env) {
     this.vertx = vertx;
     this.state = state;
     this.store = store;
@@ -144,10 +140,11 @@ final class WriteBehind {
   }
 
   private void requireBacklogRoom(HandleSlot slot, long handle) {
-    if (!slot.hasUnstored() && env.metrics().pendingWrites() >= env.config().maxPendingHandles()) {
-      env.metrics().rejected("backlog-full");
+    long pending = state.totals().pendingHandles();
+    if (!slot.hasUnstored() && pending >= env.config().maxPendingHandles()) {
+      env.metrics().rejected(MetricNames.REJECTED_BACKLOG_FULL);
       env.problems().warn("write-behind backlog full, change refused with 503",
-          "handle " + handle + ", " + env.metrics().pendingWrites() + " handles waiting", null);
+          "handle " + handle + ", " + pending + " handles waiting", null);
       throw CommandFailure.unavailable("the write-behind backlog is full (" + env.config().maxPendingHandles()
           + " handles wait for Redis); the change was not applied, retry later");
     }
@@ -171,11 +168,11 @@ final class WriteBehind {
     if (ar.failed()) {
       failed(slot, write, ar.cause());
     } else if (ar.result().status() == WriteOutcome.Status.APPLIED) {
-      env.metrics().redisWrite(PATH);
+      env.metrics().redisWrite(MetricNames.PATH_WRITE_BEHIND);
       write.version = ar.result().version();
       slot.acknowledged(write);
     } else {
-      env.metrics().redisWriteFailure(PATH, "no-connection");
+      env.metrics().redisWriteFailure(MetricNames.PATH_WRITE_BEHIND, MetricNames.REASON_NO_CONNECTION);
       env.problems().warn("write-behind change dropped: the connection no longer exists in Redis",
           "handle " + slot.handle + " keys " + write.change.fields().keySet(), null);
       state.remove(slot);
@@ -191,7 +188,7 @@ final class WriteBehind {
    * write again, with any later pending change merged on top, and is retried after backoff.
    */
   private void failed(HandleSlot slot, LocalWrite write, Throwable cause) {
-    env.metrics().redisWriteFailure(PATH, FailureReasons.of(cause));
+    env.metrics().redisWriteFailure(MetricNames.PATH_WRITE_BEHIND, FailureReasons.of(cause));
     env.problems().warn("write-behind write failed, will retry",
         "handle " + slot.handle + " keys " + write.change.fields().keySet(), cause);
     if (slot.pending != null) {

@@ -1,5 +1,8 @@
 package dev.connstate.store;
 
+import dev.connstate.shard.Backoff;
+import dev.connstate.shard.NotSentException;
+import dev.connstate.shard.Ticket;
 import dev.connstate.redis.ConnectionListener;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;

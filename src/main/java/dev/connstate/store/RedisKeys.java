@@ -1,11 +1,25 @@
 package dev.connstate.store;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
- * Every Redis key and channel connstate uses, under one configurable prefix (default
- * {@code sharpmush:}). The braces are Redis Cluster hash tags, so all keys of one handle share
- * a slot. See {@link HandleStore} for what each key holds.
+ * Every Redis key and channel connstate uses, each pattern defined here once, under one
+ * configurable prefix (default {@code sharpmush:}). The braces are Redis Cluster hash tags, so
+ * all keys of one handle share a slot. The Lua scripts do not spell any pattern themselves:
+ * they receive these as constants ({@link #luaConstants}). See
+ * {@code store.hash.HashStore} for what each key holds.
  */
 public final class RedisKeys {
+  // each pattern as the text before and after its variable part
+  private static final String CONNECTION_HEAD = "conn:{";
+  private static final String CONNECTION_TAIL = "}";
+  private static final String LEGACY_HEAD = "conn:";
+  private static final String PLAYER_HEAD = "player:{";
+  private static final String PLAYER_TAIL = "}";
+  private static final String ACTIVE = "conn:active";
+  private static final String EVENTS = "conn:events";
+
   private final String prefix;
 
   public RedisKeys(String prefix) {
@@ -18,35 +32,36 @@ public final class RedisKeys {
 
   /** {@code sharpmush:conn:{42}}: HASH of one live connection (v2). */
   public String connection(long handle) {
-    return prefix + "conn:{" + handle + "}";
+    return prefix + CONNECTION_HEAD + handle + CONNECTION_TAIL;
   }
 
   /** {@code sharpmush:conn:active}: SET of live handles (shared with v1). */
   public String active() {
-    return prefix + "conn:active";
+    return prefix + ACTIVE;
   }
 
   /** {@code sharpmush:player:{#5:1700000000000}}: SET of handles bound to that player. */
   public String player(String playerRef) {
-    return prefix + "player:{" + playerRef + "}";
+    return prefix + PLAYER_HEAD + playerRef + PLAYER_TAIL;
   }
 
   /** {@code sharpmush:conn:42}: STRING of one connection as v1 stored it (System.Text.Json). */
   public String legacyConnection(long handle) {
-    return prefix + "conn:" + handle;
+    return prefix + LEGACY_HEAD + handle;
   }
 
   /** SCAN pattern that finds v1 keys (and more: callers keep only digits-only suffixes). */
   public String legacyPattern() {
-    return prefix + "conn:*";
+    return prefix + LEGACY_HEAD + "*";
   }
 
   /** The handle of a v1 key, or -1 if the key is not one ({@code conn:active}, {@code conn:{42}} …). */
   public long legacyHandle(String key) {
-    if (!key.startsWith(prefix + "conn:")) {
+    String head = prefix + LEGACY_HEAD;
+    if (!key.startsWith(head)) {
       return -1;
     }
-    String rest = key.substring(prefix.length() + 5);
+    String rest = key.substring(head.length());
     if (rest.isEmpty() || rest.length() > 16 || !rest.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return -1;
     }
@@ -55,6 +70,24 @@ public final class RedisKeys {
 
   /** {@code sharpmush:conn:events}: PUB/SUB channel of change events. */
   public String eventsChannel() {
-    return prefix + "conn:events";
+    return prefix + EVENTS;
+  }
+
+  /**
+   * The key patterns as constants for a Lua script ({@link Scripts#fill}): {@code CONNECTION_HEAD}
+   * and {@code CONNECTION_TAIL} around a handle, {@code LEGACY_HEAD} before one,
+   * {@code PLAYER_HEAD} and {@code PLAYER_TAIL} around a player reference, {@code ACTIVE_KEY},
+   * {@code EVENTS_CHANNEL}.
+   */
+  public Map<String, String> luaConstants() {
+    Map<String, String> constants = new LinkedHashMap<>();
+    constants.put("CONNECTION_HEAD", prefix + CONNECTION_HEAD);
+    constants.put("CONNECTION_TAIL", CONNECTION_TAIL);
+    constants.put("LEGACY_HEAD", prefix + LEGACY_HEAD);
+    constants.put("PLAYER_HEAD", prefix + PLAYER_HEAD);
+    constants.put("PLAYER_TAIL", PLAYER_TAIL);
+    constants.put("ACTIVE_KEY", active());
+    constants.put("EVENTS_CHANNEL", eventsChannel());
+    return constants;
   }
 }

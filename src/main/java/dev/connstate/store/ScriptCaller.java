@@ -1,5 +1,6 @@
 package dev.connstate.store;
 
+import dev.connstate.shard.Ticket;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.redis.client.Command;

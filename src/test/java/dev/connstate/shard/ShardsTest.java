@@ -2,6 +2,7 @@ package dev.connstate.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +23,24 @@ class ShardsTest {
   }
 
   @Test
-  @DisplayName("a handle always maps to the same shard, and every index is in range")
-  void stable() {
-    for (long h : new long[] {0, 1, 42, (1L << 53) - 1}) {
-      int index = Shards.indexOf(h, 3);
-      assertThat(index).isBetween(0, 2).isEqualTo(Shards.indexOf(h, 3));
+  @DisplayName("mix is SplitMix64's finalizer: it agrees with java.util.SplittableRandom, which applies it to "
+      + "seed + the golden gamma")
+  void mixIsSplitMix64() {
+    long goldenGamma = 0x9e3779b97f4a7c15L;
+    for (long seed : new long[] {0, 1, 42, -1, (1L << 53) - 1, 0x0123456789abcdefL, Long.MIN_VALUE,
+        Long.MAX_VALUE}) {
+      assertThat(Shards.mix(seed + goldenGamma)).as("seed %d", seed)
+          .isEqualTo(new SplittableRandom(seed).nextLong());
+    }
+  }
+
+  @Test
+  @DisplayName("every shard index is within 0 to n - 1, for several shard counts")
+  void indexInRange() {
+    for (int shards : new int[] {1, 2, 3, 4, 7, 16, 64}) {
+      for (long h : new long[] {0, 1, 42, (1L << 53) - 1}) {
+        assertThat(Shards.indexOf(h, shards)).as("handle %d of %d shards", h, shards).isBetween(0, shards - 1);
+      }
     }
   }
 }

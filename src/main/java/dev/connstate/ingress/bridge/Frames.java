@@ -17,7 +17,6 @@ final class Frames {
   static final String UNREGISTER = "unregister";
   static final String PING = "ping";
   static final String PONG = "pong";
-  static final String MESSAGE = "message";
   static final String ERR = "err";
   static final String ACCESS_DENIED = "access_denied";
   /** The frame types that name an address. */

@@ -5,6 +5,7 @@ import dev.connstate.model.Fields;
 import dev.connstate.model.MalformedRecordException;
 import dev.connstate.store.IndexRepair;
 import dev.connstate.store.RedisKeys;
+import dev.connstate.store.ScriptCodes;
 import dev.connstate.store.Scripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
@@ -69,7 +70,7 @@ public final class LegacyMigration {
   public Future<Report> run() {
     return scan("0")
         .compose(v -> redis.send(Request.cmd(Command.SMEMBERS).arg(keys.active())))
-        .compose(members -> new IndexRepair(redis, keys, false).removeOrphans(handles(members), options.dryRun()))
+        .compose(members -> new IndexRepair(redis::send, keys, false).removeOrphans(handles(members), options.dryRun()))
         .map(removed -> {
           report.orphansRemoved = removed;
           report.finished = true;
@@ -138,7 +139,7 @@ public final class LegacyMigration {
       });
     }
     return convert(handle, json, record).compose(outcome -> {
-      if (outcome == -1) {
+      if (outcome == ScriptCodes.V1_CHANGED) {
         if (retry >= CHANGED_RETRIES) {
           report.changedMeanwhile++;
           return Future.succeededFuture();
@@ -146,7 +147,7 @@ public final class LegacyMigration {
         return redis.send(Request.cmd(Command.GET).arg(keys.legacyConnection(handle))).compose(again ->
             again == null ? Future.succeededFuture() : migrateOne(handle, again.toString(), retry + 1));
       }
-      if (outcome == 1) {
+      if (outcome == ScriptCodes.CONVERTED) {
         report.migrated++;
       } else {
         report.alreadyMigrated++;

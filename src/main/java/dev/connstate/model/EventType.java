@@ -1,4 +1,4 @@
-package dev.connstate.events;
+package dev.connstate.model;
 
 /** The kinds of change event (DESIGN §2), with their wire names. */
 public enum EventType {

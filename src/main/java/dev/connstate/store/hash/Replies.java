@@ -1,4 +1,4 @@
-package dev.connstate.store;
+package dev.connstate.store.hash;
 
 import io.vertx.redis.client.Response;
 import java.util.HashMap;

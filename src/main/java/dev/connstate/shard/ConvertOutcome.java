@@ -1,4 +1,4 @@
-package dev.connstate.store;
+package dev.connstate.shard;
 
 /** What converting one v1 record to a v2 hash did. */
 public enum ConvertOutcome {

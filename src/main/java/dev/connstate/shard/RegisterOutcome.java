@@ -1,4 +1,4 @@
-package dev.connstate.store;
+package dev.connstate.shard;
 
 import dev.connstate.model.ConnectionRecord;
 

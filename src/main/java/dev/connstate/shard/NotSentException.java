@@ -1,6 +1,9 @@
-package dev.connstate.store;
+package dev.connstate.shard;
 
-/** A request was not sent to Redis because its caller abandoned it while it waited. */
+/**
+ * A store request was not sent to Redis because its caller abandoned its {@link Ticket} while
+ * it waited: the change certainly was not stored.
+ */
 public final class NotSentException extends RuntimeException {
   public NotSentException() {
     super("not sent: the caller stopped waiting while Redis was unavailable", null, false, false);

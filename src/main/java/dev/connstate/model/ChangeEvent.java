@@ -1,4 +1,4 @@
-package dev.connstate.events;
+package dev.connstate.model;
 
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.FieldChange;

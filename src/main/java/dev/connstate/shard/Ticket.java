@@ -1,7 +1,7 @@
-package dev.connstate.store;
+package dev.connstate.shard;
 
 /**
- * A caller's claim on one request to Redis. A caller that stops waiting (a critical change
+ * A caller's claim on one request to the store ({@link ConnectionStore}). A caller that stops waiting (a critical change
  * past its timeout) abandons its ticket: a request still queued is then never sent, so the
  * caller can say for certain that it was not stored. {@link #sent()} tells whether it left.
  */
@@ -23,7 +23,8 @@ public final class Ticket {
     return sent;
   }
 
-  void markSent() {
+  /** Called by the store when the request leaves for Redis. */
+  public void markSent() {
     sent = true;
   }
 }

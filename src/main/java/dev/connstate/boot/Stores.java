@@ -1,0 +1,43 @@
+package dev.connstate.boot;
+
+import dev.connstate.config.SidecarConfig;
+import dev.connstate.ops.Metrics;
+import dev.connstate.ops.RateLimitedLog;
+import dev.connstate.redis.ConnectionReport;
+import dev.connstate.shard.StoreFactory;
+import dev.connstate.store.ActiveSet;
+import dev.connstate.store.ManagedConnection;
+import dev.connstate.store.RedisKeys;
+import dev.connstate.store.hash.HashStore;
+import dev.connstate.store.legacy.LegacyStore;
+import io.vertx.redis.client.Redis;
+
+/**
+ * Which store each {@code store.schema} puts behind the shards' port: {@code hash} and
+ * {@code dual}, the v2 {@link HashStore} on a pipelined connection of each shard's own;
+ * {@code legacy}, the v1 {@link LegacyStore} on pooled connections.
+ */
+final class Stores {
+  /** Requests one shard keeps unanswered on its connection before further ones wait. */
+  private static final int MAX_INFLIGHT = 8192;
+
+  private Stores() {
+  }
+
+  static StoreFactory factory(SidecarConfig config, Redis redis, RedisKeys keys, Metrics metrics,
+                              RateLimitedLog problems) {
+    boolean cluster = config.redis().mode() == SidecarConfig.RedisMode.CLUSTER;
+    if (config.schema() == SidecarConfig.StoreSchema.LEGACY) {
+      ActiveSet active = new ActiveSet(redis::send, keys, cluster, metrics);
+      return (vertx, shard) -> new LegacyStore(vertx, redis, keys, config.connectionTtlMs(), config.legacyRetries(),
+          active);
+    }
+    HashStore.Options options = new HashStore.Options(config.instanceId(), config.connectionTtlMs(), cluster,
+        config.schema() == SidecarConfig.StoreSchema.DUAL);
+    return (vertx, shard) -> {
+      ManagedConnection connection = new ManagedConnection(vertx, redis::connect, MAX_INFLIGHT, "shard " + shard,
+          new ConnectionReport(metrics, problems));
+      return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), shard);
+    };
+  }
+}

@@ -1,0 +1,79 @@
+package dev.connstate.shard;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.FieldChange;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * The shard's port to the durable store: everything a shard asks of Redis, in the shard's
+ * terms. Each shard opens its own ({@link StoreFactory}); it is called only on that shard's
+ * event loop and answers there.
+ *
+ * <p>What every implementation guarantees:
+ * <ul>
+ *   <li>Order: calls take effect in the order they are made, so one handle's changes are
+ *       applied in the order the shard sent them (DESIGN §1), without waiting for answers.
+ *   <li>One change, one atomic step: a change is applied whole or not at all, and a change to
+ *       a connection the store does not hold is refused ({@link WriteOutcome.Status#NO_CONNECTION});
+ *       only {@link #register} creates one.
+ *   <li>Tickets: a call made with a {@link Ticket} marks it sent when the request leaves; if the
+ *       ticket is {@linkplain #abandon abandoned} before that, the call fails with
+ *       {@link NotSentException} and certainly changed nothing.
+ *   <li>Failures: a call that fails for any other reason may or may not have been applied.
+ *       A record that cannot be read fails with {@link dev.connstate.model.MalformedRecordException}.
+ * </ul>
+ *
+ * <p>Implementations: {@code store.hash.HashStore} (the v2 schema, {@code store.schema} hash
+ * and dual) and {@code store.legacy.LegacyStore} (the v1 baseline); tests use an in-memory fake.
+ */
+public interface ConnectionStore {
+
+  /** Connects (retrying until the store answers); completes once calls can be served. */
+  Future<Void> start();
+
+  /** Closes for good; calls still waiting fail. */
+  Future<Void> close();
+
+  /** Runs {@code listener} each time the store is reachable again after a loss. */
+  void onRestored(Runnable listener);
+
+  /** Creates the connection unless it exists; then returns the stored one instead. */
+  Future<RegisterOutcome> register(ConnectionRecord record, Ticket ticket);
+
+  /** Binds the connection to a player, unless it is bound to another ({@code CONFLICT}). */
+  Future<WriteOutcome> bind(long handle, String playerRef, long at, Ticket ticket);
+
+  /** Unbinds the connection from its player. */
+  Future<WriteOutcome> unbind(long handle, long at, Ticket ticket);
+
+  /** Sets and removes metadata keys (a null value removes the key); {@code ticket} may be null. */
+  Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket);
+
+  /** Removes the connection and its index entries; {@code UNCHANGED} if it did not exist. */
+  Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket);
+
+  /** The caller stopped waiting: drop its request if it has not left yet. */
+  void abandon(Ticket ticket);
+
+  /**
+   * Reads one connection (its v2 hash, else its v1 record); null when the store holds neither.
+   * {@code ticket} may be null.
+   */
+  Future<StoredConnection> read(long handle, Ticket ticket);
+
+  /** Reads a batch of connections, one result per handle, in the order asked. */
+  Future<List<ReadResult>> readAll(List<Long> handles);
+
+  /**
+   * Converts a connection that exists only as a v1 record into a v2 hash, atomically, and only
+   * if the v1 record is still exactly what was read.
+   */
+  Future<ConvertOutcome> convert(StoredConnection stored);
+
+  /** Every handle the store lists as live (the active set); members that are not handles are reported and skipped. */
+  Future<List<Long>> listHandles();
+
+  /** Removes from the active set those of {@code handles} that point at no connection; how many it removed. */
+  Future<Long> removeOrphans(List<Long> handles);
+}

@@ -1,0 +1,94 @@
+package dev.connstate.shard;
+
+import dev.connstate.model.MalformedRecordException;
+import dev.connstate.ops.MetricNames;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fills one shard from the store: at startup (every handle of the active set that belongs to
+ * it), and again after events were missed (resync), in batches, {@link #WINDOW} of them in
+ * flight. A record that cannot be read is logged, counted and left untouched in the store: it
+ * never stops a start.
+ */
+final class ShardLoader {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardLoader.class);
+  /** Batches in flight per shard (see {@link Batches}). */
+  private static final int WINDOW = 2;
+
+  private final ShardState state;
+  private final ConnectionStore store;
+  private final EventApplier events;
+  private final ShardEnvironment env;
+
+  ShardLoader(ShardState state, ConnectionStore store, EventApplier events, ShardEnvironment env) {
+    this.state = state;
+    this.store = store;
+    this.events = events;
+    this.env = env;
+  }
+
+  /** Loads these handles; returns those the store has no connection for (orphans in the active set). */
+  Future<List<Long>> load(List<Long> handles, int batchSize) {
+    List<Long> orphans = new ArrayList<>();
+    return Batches.run(handles, batchSize, WINDOW, batch -> store.readAll(batch).map(results -> {
+      for (int i = 0; i < results.size(); i++) {
+        loaded(batch.get(i), results.get(i), orphans);
+      }
+      return null;
+    })).map(orphans);
+  }
+
+  private void loaded(long handle, ReadResult result, List<Long> orphans) {
+    if (result.missing()) {
+      orphans.add(handle);
+    } else if (result.malformed() != null) {
+      skipMalformed(MetricNames.MALFORMED_LOAD, "startup load", result.malformed());
+    } else {
+      StoredConnection stored = result.stored();
+      if (stored.legacy()) {
+        env.metrics().legacyRead();
+      }
+      HandleSlot slot = state.getOrCreate(handle);
+      if (slot.committed == null || stored.record().version() > slot.committed.version()) {
+        slot.commit(stored);
+      }
+      state.reindex(slot);
+    }
+  }
+
+  /**
+   * Re-reads every handle this shard holds or that {@code members} (this shard's part of the
+   * active set) names, makes the store's state the committed one and publishes what changed.
+   */
+  Future<Void> resync(List<Long> members, int batchSize) {
+    Set<Long> handles = new LinkedHashSet<>(members);
+    for (HandleSlot slot : state.slots()) {
+      if (slot.committed != null) {
+        handles.add(slot.handle);
+      }
+    }
+    return Batches.run(new ArrayList<>(handles), batchSize, WINDOW, batch -> store.readAll(batch).map(results -> {
+      for (int i = 0; i < results.size(); i++) {
+        ReadResult result = results.get(i);
+        if (result.malformed() != null) {
+          skipMalformed(MetricNames.MALFORMED_RESYNC, "resync", result.malformed());
+        } else if (result.missing() || !result.stored().legacy()) {
+          // a connection that exists only as a v1 record has no events to catch up on
+          events.resynced(batch.get(i), result.missing() ? null : result.stored().record());
+        }
+      }
+      return null;
+    }));
+  }
+
+  private void skipMalformed(String where, String what, MalformedRecordException malformed) {
+    env.metrics().malformed(where);
+    LOG.warn("{} skipped a malformed connection, left untouched in Redis: {}", what, malformed.getMessage());
+  }
+}

@@ -1,0 +1,356 @@
+package dev.connstate.store.hash;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.model.FieldChange;
+import dev.connstate.model.Fields;
+import dev.connstate.model.MalformedRecordException;
+import dev.connstate.shard.ConnectionStore;
+import dev.connstate.shard.ConvertOutcome;
+import dev.connstate.shard.ReadResult;
+import dev.connstate.shard.RegisterOutcome;
+import dev.connstate.shard.StoredConnection;
+import dev.connstate.shard.Ticket;
+import dev.connstate.shard.WriteOutcome;
+import dev.connstate.store.ActiveSet;
+import dev.connstate.store.ManagedConnection;
+import dev.connstate.store.RedisKeys;
+import dev.connstate.store.ScriptCaller;
+import dev.connstate.store.ScriptCodes;
+import dev.connstate.store.Scripts;
+import dev.connstate.store.legacy.LegacyJson;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The v2 store (DESIGN §4): one shard's access to the connection hashes, on the shard's own
+ * pipelined connection. Every change is one atomic call of the {@code apply.lua} script by SHA.
+ * With {@code dual} ({@code store.schema = dual}) the script also keeps each connection's v1
+ * record current, for v1 readers during a rolling upgrade.
+ *
+ * <p>The schema, as the writes the script makes for handle 42 with the default prefix (the
+ * reads it makes to decide, EXISTS and HGET, are left out; {@code (dual)} marks writes only
+ * dual mode makes, {@code (bound)} those made only when the connection is bound to a player).
+ * {@code HashStoreSchemaIT} records what a real Redis runs and holds it to this list:
+ * <pre>
+ * register:   HSET sharpmush:conn:{42} handle 42 version 1 lastSeen 1770999357123 state Connected ipAddress 203.0.113.5:50122 hostname 203.0.113.5:50122 connectionType telnet owner connsrv-1 connectedAt 1770999357123 meta:ConnectionStartTime 1770999357123 …
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SADD sharpmush:conn:active 42
+ *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
+ *             PUBLISH sharpmush:conn:events {"type":"registered","handle":42,"version":1,"changes":{"state":"Connected",…},"origin":"connsrv-1","at":1770999357123}
+ * bind:       HSET sharpmush:conn:{42} lastSeen 1770999399000 state LoggedIn playerRef #5:1700000000000
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
+ *             SADD sharpmush:player:{#5:1700000000000} 42
+ *             PUBLISH sharpmush:conn:events {"type":"bound","handle":42,"version":2,"changes":{"state":"LoggedIn","playerRef":"#5:1700000000000"},"origin":"connsrv-1","at":1770999399000}
+ * update:     HSET sharpmush:conn:{42} lastSeen 1770999400000 meta:WIDTH 120
+ *             HDEL sharpmush:conn:{42} meta:GMCP
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
+ *             PUBLISH sharpmush:conn:events {"type":"updated","handle":42,"version":3,"changes":{"metadata":{"WIDTH":"120","GMCP":null}},"origin":"connsrv-1","at":1770999400000}
+ * touch:      HSET sharpmush:conn:{42} lastSeen 1770999401000 meta:LastConnectionSignal 1770999401000
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
+ *             PUBLISH sharpmush:conn:events {"type":"updated","handle":42,"version":4,"changes":{"metadata":{"LastConnectionSignal":"1770999401000"}},"origin":"connsrv-1","at":1770999401000}
+ * unbind:     HSET sharpmush:conn:{42} lastSeen 1770999402000 state Connected
+ *             HDEL sharpmush:conn:{42} playerRef
+ *             HINCRBY sharpmush:conn:{42} version 1
+ *             PEXPIRE sharpmush:conn:{42} 86400000
+ *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
+ *             SREM sharpmush:player:{#5:1700000000000} 42
+ *             PUBLISH sharpmush:conn:events {"type":"unbound","handle":42,"version":5,"changes":{"state":"Connected","playerRef":null},"origin":"connsrv-1","at":1770999402000}
+ * disconnect: DEL sharpmush:conn:{42}
+ *             DEL sharpmush:conn:42
+ *             SREM sharpmush:conn:active 42
+ *             SREM sharpmush:player:{#5:1700000000000} 42 (bound)
+ *             PUBLISH sharpmush:conn:events {"type":"disconnected","handle":42,"version":…,"changes":{"reason":"quit"},"origin":"connsrv-1","at":1770999403000}
+ * </pre>
+ * The v1 key is deleted on disconnect in every mode outside Redis Cluster, so that a v1 record
+ * left from before a conversion cannot bring the connection back. Changes to a missing hash
+ * are refused ({@link WriteOutcome.Status#NO_CONNECTION}): only register creates a connection.
+ * In Redis Cluster mode the index sets live in other slots, so the SADD/SREM lines on
+ * {@code conn:active} and {@code player:{…}} are sent by the sidecar as separate commands
+ * right after the script, and there are no v1 keys.
+ */
+public final class HashStore implements ConnectionStore {
+  private static final String TEMPLATE = Scripts.lua("legacy_json.lua") + "\n" + Scripts.lua("apply.lua");
+  private static final String CONVERT = Scripts.lua("convert.lua");
+  private static final String OP_REGISTER = "r";
+  private static final String OP_BIND = "b";
+  private static final String OP_UNBIND = "u";
+  private static final String OP_METADATA = "m";
+  private static final String OP_DISCONNECT = "d";
+
+  /**
+   * How this store writes.
+   *
+   * @param origin this sidecar's instance id, the {@code origin} of its events
+   * @param ttlMs expiry of a connection hash without writes ({@code connectionTtlMs})
+   * @param cluster Redis Cluster: index sets are written outside the script, batches may not
+   *     span slots, and there are no v1 keys to fall back to (v1 never ran on a cluster)
+   * @param dual keep each connection's v1 key current too ({@code store.schema = dual})
+   */
+  public record Options(String origin, long ttlMs, boolean cluster, boolean dual) {
+  }
+
+  private final ManagedConnection connection;
+  private final ScriptCaller script;
+  private final ScriptCaller convert;
+  private final RedisKeys keys;
+  private final Options options;
+  private final ActiveSet active;
+
+  public HashStore(ManagedConnection connection, RedisKeys keys, Options options, ActiveSet active, int shard) {
+    this.connection = connection;
+    this.keys = keys;
+    this.options = options;
+    this.active = active;
+    this.script = new ScriptCaller(connection, scriptSource(keys, options, shard));
+    this.convert = new ScriptCaller(connection, "-- shard " + shard + "\n" + CONVERT);
+    connection.onConnected(script::load);
+    connection.onConnected(convert::load);
+  }
+
+  /** The change script as this shard runs it: the template with its constants filled in. */
+  static String scriptSource(RedisKeys keys, Options options, int shard) {
+    Map<String, String> strings = keys.luaConstants();
+    strings.put("ORIGIN_JSON", Json.encode(options.origin()));
+    return Scripts.fill(TEMPLATE, strings, Map.of(
+        "TTL", Long.toString(options.ttlMs()),
+        "INDEX", Boolean.toString(!options.cluster()),
+        "LEGACY", Boolean.toString(!options.cluster()),
+        "DUAL", Boolean.toString(options.dual()),
+        "SHARD", Integer.toString(shard)));
+  }
+
+  @Override
+  public Future<Void> start() {
+    return connection.start();
+  }
+
+  @Override
+  public Future<Void> close() {
+    return connection.close();
+  }
+
+  @Override
+  public void onRestored(Runnable listener) {
+    connection.onRestored(listener);
+  }
+
+  @Override
+  public Future<RegisterOutcome> register(ConnectionRecord record, Ticket ticket) {
+    List<String> args = new ArrayList<>();
+    args.add(OP_REGISTER);
+    args.add(Long.toString(record.lastSeen()));
+    args.addAll(record.registerFields());
+    long handle = record.handle();
+    return script.call(keys.connection(handle), args, ticket).compose(r -> {
+      long code = Replies.number(r, 0);
+      if (code == ScriptCodes.APPLIED) {
+        return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null, false));
+      }
+      if (code == ScriptCodes.EXISTS_AS_V1) {
+        return Future.succeededFuture(new RegisterOutcome(false, null, true));
+      }
+      return Future.succeededFuture(new RegisterOutcome(false, ConnectionRecord.fromHash(handle,
+          Replies.hash(r.get(1))), false));
+    });
+  }
+
+  @Override
+  public Future<WriteOutcome> bind(long handle, String playerRef, long at, Ticket ticket) {
+    return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef), ticket)
+        .map(HashStore::outcome)
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
+            ? index(Command.SADD, keys.player(playerRef), handle).map(o) : Future.succeededFuture(o));
+  }
+
+  @Override
+  public Future<WriteOutcome> unbind(long handle, long at, Ticket ticket) {
+    return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)), ticket)
+        .map(HashStore::outcome)
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
+            ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o) : Future.succeededFuture(o));
+  }
+
+  @Override
+  public Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket) {
+    List<String> sets = new ArrayList<>();
+    List<String> removals = new ArrayList<>();
+    change.fields().forEach((field, value) -> {
+      if (value == null) {
+        removals.add(Fields.metaKey(field));
+      } else {
+        sets.add(Fields.metaKey(field));
+        sets.add(value);
+      }
+    });
+    List<String> args = new ArrayList<>(3 + sets.size() + removals.size());
+    args.add(OP_METADATA);
+    args.add(Long.toString(at));
+    args.add(Integer.toString(sets.size() / 2));
+    args.addAll(sets);
+    args.addAll(removals);
+    return script.call(keys.connection(handle), args, ticket).map(HashStore::outcome);
+  }
+
+  @Override
+  public Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket) {
+    List<String> args = reason == null ? List.of(OP_DISCONNECT, Long.toString(at))
+        : List.of(OP_DISCONNECT, Long.toString(at), reason);
+    return script.call(keys.connection(handle), args, ticket)
+        .map(HashStore::outcome)
+        .compose(o -> {
+          if (o.status() != WriteOutcome.Status.APPLIED || !options.cluster()) {
+            return Future.succeededFuture(o);
+          }
+          Future<Void> removed = index(Command.SREM, keys.active(), handle);
+          return o.boundRef() == null ? removed.map(o)
+              : removed.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
+        });
+  }
+
+  @Override
+  public void abandon(Ticket ticket) {
+    ticket.abandon();
+    connection.abandoned();
+  }
+
+  @Override
+  public Future<StoredConnection> read(long handle, Ticket ticket) {
+    Future<Response> hash = connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle)), ticket);
+    // sent right behind the HGETALL, so both answers come in one round trip
+    Future<Response> legacy = options.cluster() ? Future.succeededFuture()
+        : connection.send(Request.cmd(Command.GET).arg(keys.legacyConnection(handle)), ticket);
+    return Future.all(hash, legacy).map(both -> stored(handle, hash.result(), legacy.result()));
+  }
+
+  /**
+   * Pipelined HGETALLs (one batch, outside Redis Cluster) and, for the handles without a hash,
+   * GETs of their v1 records.
+   */
+  @Override
+  public Future<List<ReadResult>> readAll(List<Long> handles) {
+    List<Request> requests = new ArrayList<>(handles.size());
+    for (long handle : handles) {
+      requests.add(Request.cmd(Command.HGETALL).arg(keys.connection(handle)));
+    }
+    return hgetall(requests).compose(hashes -> {
+      List<Integer> missing = new ArrayList<>();
+      List<Request> gets = new ArrayList<>();
+      for (int i = 0; i < handles.size(); i++) {
+        if (!options.cluster() && Replies.isEmpty(hashes.get(i))) {
+          missing.add(i);
+          gets.add(Request.cmd(Command.GET).arg(keys.legacyConnection(handles.get(i))));
+        }
+      }
+      Future<List<Response>> legacy = gets.isEmpty() ? Future.succeededFuture(List.of()) : connection.batch(gets);
+      return legacy.map(records -> {
+        Response[] legacyByIndex = new Response[handles.size()];
+        for (int j = 0; j < missing.size(); j++) {
+          legacyByIndex[missing.get(j)] = records.get(j);
+        }
+        List<ReadResult> out = new ArrayList<>(handles.size());
+        for (int i = 0; i < handles.size(); i++) {
+          out.add(result(handles.get(i), hashes.get(i), legacyByIndex[i]));
+        }
+        return out;
+      });
+    });
+  }
+
+  private static ReadResult result(long handle, Response hash, Response legacy) {
+    try {
+      return ReadResult.found(stored(handle, hash, legacy));
+    } catch (MalformedRecordException e) {
+      return ReadResult.malformed(e);
+    } catch (IllegalArgumentException e) {
+      return ReadResult.malformed(new MalformedRecordException("handle " + handle + ": " + e.getMessage()));
+    }
+  }
+
+  private static StoredConnection stored(long handle, Response hashReply, Response legacyReply) {
+    Map<String, String> hash = Replies.hash(hashReply);
+    if (!hash.isEmpty()) {
+      return new StoredConnection(ConnectionRecord.fromHash(handle, hash), null);
+    }
+    if (legacyReply == null) {
+      return null;
+    }
+    String json = legacyReply.toString();
+    return new StoredConnection(LegacyJson.parse(handle, json), json);
+  }
+
+  /** Publishes no event: the connection did not change. */
+  @Override
+  public Future<ConvertOutcome> convert(StoredConnection stored) {
+    ConnectionRecord record = stored.record();
+    long handle = record.handle();
+    List<String> args = new ArrayList<>();
+    args.add(stored.legacyJson());
+    args.add(Long.toString(options.ttlMs()));
+    args.add(Long.toString(handle));
+    args.addAll(List.of(Fields.HANDLE, Long.toString(handle), Fields.VERSION, Long.toString(record.version()),
+        Fields.LAST_SEEN, Long.toString(record.lastSeen())));
+    args.addAll(record.registerFields());
+    return convert.call(List.of(keys.connection(handle), keys.legacyConnection(handle), keys.active()), args, null)
+        .map(r -> {
+          long code = r.toLong();
+          return code == ScriptCodes.CONVERTED ? ConvertOutcome.CONVERTED
+              : code == ScriptCodes.ALREADY_CONVERTED ? ConvertOutcome.ALREADY : ConvertOutcome.CHANGED;
+        });
+  }
+
+  @Override
+  public Future<List<Long>> listHandles() {
+    return active.handles();
+  }
+
+  @Override
+  public Future<Long> removeOrphans(List<Long> handles) {
+    return active.removeOrphans(handles);
+  }
+
+  private Future<List<Response>> hgetall(List<Request> requests) {
+    if (!options.cluster()) {
+      return connection.batch(requests);
+    }
+    List<Future<Response>> replies = new ArrayList<>(requests.size());
+    requests.forEach(r -> replies.add(connection.send(r)));
+    return Future.all(replies).map(all -> {
+      List<Response> out = new ArrayList<>(replies.size());
+      replies.forEach(f -> out.add(f.result()));
+      return out;
+    });
+  }
+
+  private Future<Void> index(Command command, String set, long handle) {
+    if (!options.cluster()) {
+      return Future.succeededFuture();
+    }
+    return connection.send(Request.cmd(command).arg(set).arg(handle)).mapEmpty();
+  }
+
+  private static WriteOutcome outcome(Response r) {
+    long code = Replies.number(r, 0);
+    if (code == ScriptCodes.APPLIED) {
+      return new WriteOutcome(WriteOutcome.Status.APPLIED, Replies.number(r, 1), Replies.text(r, 2));
+    }
+    if (code == ScriptCodes.UNCHANGED) {
+      return new WriteOutcome(WriteOutcome.Status.UNCHANGED, Replies.number(r, 1), Replies.text(r, 2));
+    }
+    if (code == ScriptCodes.CONFLICT) {
+      return new WriteOutcome(WriteOutcome.Status.CONFLICT, 0, Replies.text(r, 1));
+    }
+    return WriteOutcome.NO_CONNECTION;
+  }
+}
