@@ -51,27 +51,34 @@ final class StoreDeadline {
     Promise<T> promise = Promise.promise();
     long timer = vertx.setTimer(timeoutMs, id -> {
       store.abandon(ticket);
-      if (promise.tryFail(CommandFailure.unavailable(timeoutMessage(kind, what, handle, ticket.sent(), timeoutMs)))) {
-        env.metrics().redisWriteFailure(path(kind), ticket.sent() ? MetricNames.REASON_TIMEOUT
-            : MetricNames.REASON_UNAVAILABLE);
-        env.problems().warn(kind == Kind.CHANGE ? "critical change not confirmed in time, answered 503"
-            : "read for a command not answered in time, answered 503", what + " of handle " + handle
-            + (ticket.sent() ? " (sent, no answer)" : " (not sent: Redis unreachable)"), null);
+      if (promise.future().isComplete()) {
+        return;
       }
+      // counted and logged before the reply, so whoever hears the 503 finds it counted
+      boolean sent = ticket.sent();
+      env.metrics().redisWriteFailure(path(kind), sent ? MetricNames.REASON_TIMEOUT : MetricNames.REASON_UNAVAILABLE);
+      env.problems().warn(kind == Kind.CHANGE ? "critical change not confirmed in time, answered 503"
+          : "read for a command not answered in time, answered 503", what + " of handle " + handle
+          + (sent ? " (sent, no answer)" : " (not sent: Redis unreachable)"), null);
+      promise.fail(CommandFailure.unavailable(timeoutMessage(kind, what, handle, sent, timeoutMs)));
     });
     call.apply(ticket).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        if (promise.tryComplete(ar.result())) {
-          if (kind == Kind.CHANGE) {
-            env.metrics().redisWrite(MetricNames.PATH_CRITICAL);
-          }
-        } else {
+      if (promise.future().isComplete()) {
+        if (ar.succeeded()) {
           LOG.info("Redis answered the {} of handle {} after its 503; its event will update this sidecar", what,
               handle);
         }
-      } else if (promise.tryFail(failure(kind, ar.cause(), handle, what, ticket))) {
+        return;
+      }
+      if (ar.succeeded()) {
+        if (kind == Kind.CHANGE) {
+          env.metrics().redisWrite(MetricNames.PATH_CRITICAL);
+        }
+        promise.complete(ar.result());
+      } else {
         report(kind, ar.cause(), handle, what);
+        promise.fail(failure(kind, ar.cause(), handle, what, ticket));
       }
     });
     return promise.future();
