@@ -33,10 +33,12 @@ import java.util.Map;
  * With {@code dual} ({@code store.schema = dual}) the script also keeps each connection's v1
  * record current, for v1 readers during a rolling upgrade.
  *
- * <p>The schema, as the writes the script makes for handle 42 with the default prefix (the
- * reads it makes to decide, EXISTS and HGET, are left out; {@code (dual)} marks writes only
- * dual mode makes, {@code (bound)} those made only when the connection is bound to a player).
- * {@code HashStoreSchemaIT} records what a real Redis runs and holds it to this list:
+ * <p>The schema, as the writes the script makes for handle 42 with the default prefix and
+ * instance id {@code connsrv-1} (the reads it makes, EXISTS and HGET to decide and, in dual
+ * mode, HGETALL to render the v1 record, are left out; {@code …} stands for any text,
+ * {@code (dual)} marks writes only dual mode makes, {@code (bound)} those made only when the
+ * connection is bound to a player). {@code HashStoreSchemaIT} records what a real Redis runs
+ * and holds it to this list, in order and count (the timestamps are examples):
  * <pre>
  * register:   HSET sharpmush:conn:{42} handle 42 version 1 lastSeen 1770999357123 state Connected ipAddress 203.0.113.5:50122 hostname 203.0.113.5:50122 connectionType telnet owner connsrv-1 connectedAt 1770999357123 meta:ConnectionStartTime 1770999357123 …
  *             PEXPIRE sharpmush:conn:{42} 86400000
