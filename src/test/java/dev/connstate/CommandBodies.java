@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.provider.Arguments;
 
 /**
- * Request bodies for {@link CommandsTest}: a valid body per address, and the catalogue of
+ * Request bodies for {@link CommandsIT}: a valid body per address, and the catalogue of
  * malformed ones, each with the field its 400 must name ({@link #malformed()}).
  */
 final class CommandBodies {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The fixture of {@link CommandsTest}: one real Redis per class, one sidecar with a fresh key
+ * The fixture of {@link CommandsIT}: one real Redis per class, one sidecar with a fresh key
  * prefix per test, raw requests on its event bus (any body, also malformed), and the
  * assertions that pin DESIGN §3 (the connection JSON) and §4 (its hash and expiry).
  */

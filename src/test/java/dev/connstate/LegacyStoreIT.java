@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The v1 store: read fallback, migration, dual and legacy modes")
-class LegacyStoreTest {
+class LegacyStoreIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
   static Vertx vertx;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The Lua legacyJson function (v2 hash rendered as the v1 System.Text.Json document)")
-class LegacyJsonLuaTest {
+class LegacyJsonLuaIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
 
@@ -42,7 +42,7 @@ class LegacyJsonLuaTest {
       + "\"ConnectedAt\":\"2026-02-13T17:16:01.765+00:00\",\"LastSeen\":\"2026-02-13T17:20:44.5+00:00\",\"Metadata\":";
 
   static String resource(String name) {
-    try (InputStream in = LegacyJsonLuaTest.class.getResourceAsStream(name)) {
+    try (InputStream in = LegacyJsonLuaIT.class.getResourceAsStream(name)) {
       assertThat(in).as(name).isNotNull();
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -370,7 +370,7 @@ class LegacyJsonLuaTest {
     Response r = redis.call("EVAL", args.toArray());
     List<String> got = new ArrayList<>();
     r.forEach(x -> got.add(x.toString()));
-    assertThat(got).isEqualTo(inputs.stream().map(LegacyJsonLuaTest::javaEscape).toList());
+    assertThat(got).isEqualTo(inputs.stream().map(LegacyJsonLuaIT::javaEscape).toList());
   }
 
   @Test

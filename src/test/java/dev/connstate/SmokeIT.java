@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("A sidecar on a real Redis")
-class SmokeTest {
+class SmokeIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
 

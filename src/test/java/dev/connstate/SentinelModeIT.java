@@ -18,7 +18,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Redis Sentinel mode (CONNSTATE_REDIS_MODE=sentinel)")
-class SentinelModeTest {
+class SentinelModeIT {
   static TestRedis master;
   static RedisProcess sentinel;
 

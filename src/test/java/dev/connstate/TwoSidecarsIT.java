@@ -24,7 +24,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Two sidecars on one Redis")
-class TwoSidecarsTest {
+class TwoSidecarsIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
   TestSidecar a;

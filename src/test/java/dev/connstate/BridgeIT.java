@@ -41,7 +41,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @DisplayName("The TCP event-bus bridge")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class BridgeTest {
+class BridgeIT {
   private static final int MAX_FRAME_BYTES = 1024 * 1024;
   private static final String SECRET = "vertx.secret";
   private static final AtomicLong HANDLES = new AtomicLong(91_000);
@@ -357,7 +357,7 @@ class BridgeTest {
       CompletableFuture<Boolean> written = CompletableFuture.supplyAsync(() -> bad.tryWriteRaw(RawBridge.frame(payload)));
       List<JsonObject> frames = bad.framesUntilClosed();
       assertThat(frames).as("frames before the close (the reset may swallow the err frame)")
-          .allSatisfy(BridgeTest::assertTooLarge).hasSizeLessThanOrEqualTo(1);
+          .allSatisfy(BridgeIT::assertTooLarge).hasSizeLessThanOrEqualTo(1);
       assertThat(written.get(20, TimeUnit.SECONDS)).as("whether all 10 MB could be written").isNotNull();
     }
     bystanderStillWorks();

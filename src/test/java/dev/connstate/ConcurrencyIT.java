@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Concurrent writers to one handle")
-class ConcurrencyTest {
+class ConcurrencyIT {
   static final int KEYS = 1_000;
   static final int BRIDGE_CLIENTS = 4;
   static final int EVENT_BUS_CLIENTS = 2;

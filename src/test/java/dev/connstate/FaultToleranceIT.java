@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /** Fault tests: a real Redis, killed with SIGKILL, stalled, and restarted on the same port. */
 @DisplayName("Redis failures")
-class FaultToleranceTest {
+class FaultToleranceIT {
   static final String DURABLE_AOF = "--appendonly";
 
   private static TestRedis durableRedis() {

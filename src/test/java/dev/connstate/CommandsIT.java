@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bodies come from {@link CommandBodies}.
  */
 @DisplayName("The commands of DESIGN §2")
-class CommandsTest extends CommandsTestSupport {
+class CommandsIT extends CommandsTestSupport {
 
   // ---------------------------------------------------------------- register
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("A restarted sidecar")
-class RestartTest {
+class RestartIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
 

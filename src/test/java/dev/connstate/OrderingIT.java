@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Per-handle ordering")
-class OrderingTest {
+class OrderingIT {
   static final int UPDATES = 10_000;
   static final String KEY = "COUNTER";
   @RegisterExtension

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Health and metrics endpoints")
-class OpsEndpointsTest {
+class OpsEndpointsIT {
   /** One sample line of the Prometheus text format: name, optional labels, value, optional timestamp. */
   static final Pattern SAMPLE = Pattern.compile(
       "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "

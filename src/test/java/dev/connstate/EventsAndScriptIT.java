@@ -24,7 +24,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("The change script and the event stream")
-class EventsAndScriptTest {
+class EventsAndScriptIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
   TestSidecar sidecar;

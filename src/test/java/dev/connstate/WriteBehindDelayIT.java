@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Redis as one versioned change, and a critical change never waits behind them.
  */
 @DisplayName("Write-behind delay")
-class WriteBehindDelayTest {
+class WriteBehindDelayIT {
   @RegisterExtension
   static final TestRedis redis = TestRedis.perClass();
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Redis Cluster mode (CONNSTATE_REDIS_MODE=cluster)")
-class ClusterModeTest {
+class ClusterModeIT {
   static TestRedisCluster cluster;
 
   @BeforeAll
