@@ -78,8 +78,31 @@ local function mirror()
   end
 end
 
+-- lastSeen never goes backwards (DESIGN §3): two sidecars' changes may reach Redis in another
+-- order than they were made, so the later time is kept, and published as the event's `at`
+local function keepLater()
+  local seen = redis.call('HGET', key, 'lastSeen')
+  if seen and tonumber(seen) > tonumber(at) then
+    at = seen
+  end
+end
+
+-- a change that finds its connection already there puts it back in the index sets, in case an
+-- earlier attempt whose answer was lost left them behind (Redis Cluster: the sidecar does this),
+-- and refreshes the expiry: a write, so that a WAIT after it also covers that earlier attempt
+local function reindex(bound)
+  redis.call('PEXPIRE', key, TTL)
+  if INDEX then
+    redis.call('SADD', ACTIVE_KEY, handle)
+    if bound then
+      redis.call('SADD', playerKey(bound), handle)
+    end
+  end
+end
+
 -- store a change: fields, lastSeen, version + 1, expiry; returns the new version
 local function store(sets, dels)
+  keepLater()
   redis.call('HSET', key, 'lastSeen', at, unpack(sets))
   if #dels > 0 then
     redis.call('HDEL', key, unpack(dels))
@@ -91,6 +114,7 @@ end
 
 if op == 'r' then
   if redis.call('EXISTS', key) == 1 then
+    reindex(redis.call('HGET', key, 'playerRef'))
     return { UNCHANGED, redis.call('HGETALL', key) }
   end
   if LEGACY and redis.call('EXISTS', legacyKey) == 1 then
@@ -119,6 +143,10 @@ if op == 'd' then
       redis.call('SREM', ACTIVE_KEY, handle)
       publish('disconnected', 1, ARGV[3] and ('{"reason":' .. cjson.encode(ARGV[3]) .. '}') or '{}')
       return { APPLIED, 1, false }
+    end
+    if INDEX then
+      -- an earlier attempt may have removed the hash and not the index entry
+      redis.call('SREM', ACTIVE_KEY, handle)
     end
     return { UNCHANGED, 0 }
   end
@@ -168,6 +196,7 @@ if op == 'b' then
   local ref = ARGV[3]
   local bound = redis.call('HGET', key, 'playerRef')
   if bound == ref then
+    reindex(bound)
     return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), bound }
   end
   if bound then
@@ -185,6 +214,7 @@ end
 if op == 'u' then
   local bound = redis.call('HGET', key, 'playerRef')
   if not bound then
+    reindex(false)
     return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), false }
   end
   local version = store({ 'state', 'Connected' }, { 'playerRef' })

@@ -33,7 +33,8 @@ final class Stores {
           active);
     }
     HashStore.Options options = new HashStore.Options(config.instanceId(), config.connectionTtlMs(), cluster,
-        config.schema() == SidecarConfig.StoreSchema.DUAL);
+        config.schema() == SidecarConfig.StoreSchema.DUAL, config.redis().criticalReplicas(),
+        config.redis().replicaAckTimeoutMs());
     return (vertx, shard) -> {
       ManagedConnection connection = new ManagedConnection(vertx, redis::connect, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));

@@ -54,11 +54,25 @@ public record SidecarConfig(
   private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern KEY_PREFIX = Pattern.compile("[\\x21-\\x7e&&[^\"'\\\\{}]]{0,64}");
 
-  /** Redis connection settings. {@code url} null means: start an embedded Redis (development). */
-  public record RedisSettings(String url, RedisMode mode, String masterName, int maxPoolSize, int loadBatchSize) {
+  /**
+   * Redis connection settings. {@code url} null means: start an embedded Redis (development).
+   *
+   * @param criticalReplicas replicas that must hold a critical change (Redis {@code WAIT})
+   *     before it is acknowledged; resolved from -1 to the mode's default (standalone 0,
+   *     sentinel and cluster 1)
+   * @param replicaAckTimeoutMs how long one {@code WAIT} may block the shard's connection: the
+   *     configured value, at most half of {@code criticalTimeoutMs}
+   */
+  public record RedisSettings(String url, RedisMode mode, String masterName, int maxPoolSize, int loadBatchSize,
+                              int criticalReplicas, long replicaAckTimeoutMs) {
     /** True when no Redis is configured and {@code serve} must start its own. */
     public boolean embedded() {
       return url == null;
+    }
+
+    /** The default of {@code criticalReplicas} in each mode: replicas are what a failover promotes. */
+    static int defaultReplicas(RedisMode mode) {
+      return mode == RedisMode.STANDALONE ? 0 : 1;
     }
   }
 
@@ -91,12 +105,20 @@ public record SidecarConfig(
     if (!KEY_PREFIX.matcher(keyPrefix).matches()) {
       throw r.invalid("keyPrefix", "up to 64 printable ASCII characters without quotes, backslash or braces", keyPrefix);
     }
+    RedisMode mode = r.choice("redis.mode", RedisMode.class);
+    int replicas = r.intIn("redis.criticalReplicas", -1, 16);
+    long criticalTimeoutMs = r.longIn("criticalTimeoutMs", 1, 600_000);
+    // a WAIT that outlasts the critical timeout could only be answered by the timeout's vaguer 503
+    long replicaAckTimeoutMs = Math.min(r.longIn("redis.replicaAckTimeoutMs", 1, 600_000),
+        Math.max(1, criticalTimeoutMs / 2));
     RedisSettings redis = new RedisSettings(
         r.optionalString("redis.url"),
-        r.choice("redis.mode", RedisMode.class),
+        mode,
         r.string("redis.masterName"),
         r.intIn("redis.maxPoolSize", 0, 1024),
-        r.intIn("redis.loadBatchSize", 1, 100_000));
+        r.intIn("redis.loadBatchSize", 1, 100_000),
+        replicas < 0 ? RedisSettings.defaultReplicas(mode) : replicas,
+        replicaAckTimeoutMs);
     BridgeSettings bridge = new BridgeSettings(
         r.string("bridge.host"),
         r.intIn("bridge.port", 0, 65535),
@@ -123,7 +145,7 @@ public record SidecarConfig(
         keyPrefix,
         r.intIn("shards", 0, 1024),
         r.longIn("connectionTtlMs", 1000, 365L * 24 * 3600 * 1000),
-        r.longIn("criticalTimeoutMs", 1, 600_000),
+        criticalTimeoutMs,
         r.stringSet("criticalMetadataKeys"),
         r.intIn("maxPendingHandles", 1, 100_000_000),
         r.longIn("writeBehindDelayMs", 0, 10_000),

@@ -47,9 +47,11 @@ public final class MetricNames {
   public static final String REASON_NO_CONNECTION = "no-connection";
   public static final String REASON_MALFORMED = "malformed";
   public static final String REASON_DROPPED = "dropped";
+  public static final String REASON_REPLICAS = "replicas";
   public static final String REASON_OTHER = "other";
   public static final List<String> FAILURE_REASONS = List.of(REASON_CONNECTION, REASON_TIMEOUT, REASON_UNAVAILABLE,
-      REASON_REDIS_ERROR, REASON_NOSCRIPT, REASON_NO_CONNECTION, REASON_MALFORMED, REASON_DROPPED, REASON_OTHER);
+      REASON_REDIS_ERROR, REASON_NOSCRIPT, REASON_NO_CONNECTION, REASON_MALFORMED, REASON_DROPPED, REASON_REPLICAS,
+      REASON_OTHER);
 
   /** Why a write-behind change was refused. */
   public static final String REJECTED_BACKLOG_FULL = "backlog-full";
@@ -84,7 +86,7 @@ public final class MetricNames {
       "Changes Redis stored, by path (critical, writebehind, legacy)", label("path", WRITE_PATHS));
   public static final String REDIS_WRITE_FAILURES = metric("redis.write.failures",
       "Failed attempts to store a change (or re-read one), by path and reason (connection, timeout, unavailable, "
-          + "redis-error, noscript, no-connection, malformed, dropped, other)",
+          + "redis-error, noscript, no-connection, malformed, dropped, replicas, other)",
       label("path", FAILURE_PATHS), label("reason", FAILURE_REASONS));
   public static final String REDIS_WRITE_RETRIES = metric("redis.write.retries",
       "Write-behind writes sent again after a failure");

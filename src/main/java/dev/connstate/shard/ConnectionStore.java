@@ -53,6 +53,14 @@ public interface ConnectionStore {
   /** Removes the connection and its index entries; {@code UNCHANGED} if it did not exist. */
   Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket);
 
+  /**
+   * Completes once what this store wrote so far for {@code handle} (and for the index entries
+   * of {@code playerRef}, if not null) is held by as many replicas as {@code redis.criticalReplicas}
+   * asks; fails with {@link ReplicasNotConfirmed} when fewer confirm in time. Call it after a
+   * critical change was answered; at once when no replicas are asked for.
+   */
+  Future<Void> replicated(long handle, String playerRef, Ticket ticket);
+
   /** The caller stopped waiting: drop its request if it has not left yet. */
   void abandon(Ticket ticket);
 

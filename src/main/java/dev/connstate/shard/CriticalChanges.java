@@ -49,7 +49,8 @@ final class CriticalChanges {
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
         register.connectionType(), owner, now, register.metadataWithDefaults(now));
     HandleSlot slot = state.getOrCreate(handle);
-    return critical(slot, "register", ticket -> store.register(record, ticket), outcome -> {
+    return critical(slot, "register", ticket -> store.register(record, ticket).compose(o -> replicated(o,
+        !o.legacy(), handle, o.existing() == null ? null : o.existing().playerRef(), ticket)), outcome -> {
       if (outcome.legacy()) {
         throw new ExistsAsLegacy();
       }
@@ -76,7 +77,8 @@ final class CriticalChanges {
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.LOGGED_IN.wire())
         .field(Fields.PLAYER_REF, ref);
-    return critical(slot, "bind", ticket -> store.bind(handle, ref, now, ticket), outcome -> {
+    return critical(slot, "bind", ticket -> store.bind(handle, ref, now, ticket).compose(o -> replicated(o,
+        stored(o), handle, ref, ticket)), outcome -> {
       if (outcome.status() == WriteOutcome.Status.CONFLICT) {
         events.reread(handle, MetricNames.REREAD_CONFLICT);
         throw CommandFailure.conflict("handle " + handle + " is bound to player " + outcome.boundRef()
@@ -94,7 +96,8 @@ final class CriticalChanges {
     FieldChange change = FieldChange.empty()
         .field(Fields.STATE, ConnectionState.CONNECTED.wire())
         .field(Fields.PLAYER_REF, null);
-    return critical(slot, "unbind", ticket -> store.unbind(handle, now, ticket), outcome -> {
+    return critical(slot, "unbind", ticket -> store.unbind(handle, now, ticket).compose(o -> replicated(o,
+        stored(o), handle, o.boundRef(), ticket)), outcome -> {
       requireConnection(slot, outcome);
       return acknowledge(slot, outcome, change, now);
     });
@@ -106,7 +109,8 @@ final class CriticalChanges {
     HandleSlot slot = liveSlot(handle);
     FieldChange change = FieldChange.ofMetadata(update.metadata());
     long now = System.currentTimeMillis();
-    return critical(slot, "update", ticket -> store.update(handle, change, now, ticket), outcome -> {
+    return critical(slot, "update", ticket -> store.update(handle, change, now, ticket).compose(o -> replicated(o,
+        stored(o), handle, null, ticket)), outcome -> {
       requireConnection(slot, outcome);
       slot.addAcknowledged(new LocalWrite(change, now, outcome.version()));
       return new JsonObject().put(Fields.HANDLE, handle).put("persisted", true).put(Fields.VERSION, outcome.version());
@@ -117,8 +121,8 @@ final class CriticalChanges {
     long handle = disconnect.handle();
     HandleSlot slot = state.getOrCreate(handle);
     long now = System.currentTimeMillis();
-    return critical(slot, "disconnect", ticket -> store.disconnect(handle, disconnect.reason(), now, ticket),
-        outcome -> {
+    return critical(slot, "disconnect", ticket -> store.disconnect(handle, disconnect.reason(), now, ticket)
+        .compose(o -> replicated(o, stored(o), handle, o.boundRef(), ticket)), outcome -> {
           state.remove(slot);
           return new JsonObject().put(Fields.HANDLE, handle)
               .put("removed", outcome.status() == WriteOutcome.Status.APPLIED);
@@ -134,6 +138,19 @@ final class CriticalChanges {
     writeBehind.flushPending(slot);
     return turns.hold(slot, () -> deadline.call(StoreDeadline.Kind.CHANGE, what, slot.handle, write),
         ar -> ar.failed() ? Future.failedFuture(ar.cause()) : Future.succeededFuture(onStored.apply(ar.result())));
+  }
+
+  /**
+   * A critical change Redis stored (or found already made: a retry) is acknowledged only once
+   * as many replicas as {@code redis.criticalReplicas} hold it, so that a failover cannot take
+   * it back.
+   */
+  private <T> Future<T> replicated(T outcome, boolean stored, long handle, String playerRef, Ticket ticket) {
+    return stored ? store.replicated(handle, playerRef, ticket).map(outcome) : Future.succeededFuture(outcome);
+  }
+
+  private static boolean stored(WriteOutcome outcome) {
+    return outcome.status() == WriteOutcome.Status.APPLIED || outcome.status() == WriteOutcome.Status.UNCHANGED;
   }
 
   /**

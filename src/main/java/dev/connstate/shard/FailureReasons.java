@@ -16,6 +16,9 @@ final class FailureReasons {
     if (cause instanceof MalformedRecordException) {
       return MetricNames.REASON_MALFORMED;
     }
+    if (cause instanceof ReplicasNotConfirmed) {
+      return MetricNames.REASON_REPLICAS;
+    }
     if (cause instanceof NotSentException) {
       return MetricNames.REASON_UNAVAILABLE;
     }

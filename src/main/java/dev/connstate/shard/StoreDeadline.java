@@ -127,6 +127,10 @@ final class StoreDeadline {
       return CommandFailure.unavailable("Redis could not be read: could not " + what + " connection " + handle
           + "; retry later");
     }
+    if (cause instanceof ReplicasNotConfirmed replicas) {
+      return CommandFailure.unavailable("Redis stored the " + what + " of handle " + handle + ", but only "
+          + replicas.getMessage() + ": it is not acknowledged, since a failover could lose it (retrying is safe)");
+    }
     if (cause instanceof NotSentException || !ticket.sent()) {
       return CommandFailure.unavailable("Redis is unavailable: the " + what + " of handle " + handle
           + " was not stored; retry later");

@@ -98,6 +98,33 @@ class CriticalTimeoutTest {
     })))));
   }
 
+  @Test
+  @DisplayName("a change Redis stored but too few replicas confirmed is answered 503 'not acknowledged', and is not shown")
+  void replicasMissing(Vertx vertx, VertxTestContext test) {
+    ShardFixture.deploy(vertx, FAST).onComplete(test.succeeding(f -> f.run(register(42)).compose(r -> {
+      f.store.replicasMissing();
+      f.store.holdEvents();
+      return f.run(bind(42, "#5"));
+    }).transform(ar -> {
+      test.verify(() -> {
+        CommandFailure failure = unavailable(ar);
+        assertThat(failure.getMessage()).contains("Redis stored the bind of handle 42, but only 0 of 1 replicas")
+            .contains("not acknowledged").contains("retrying is safe");
+        assertThat(f.counter(MetricNames.REDIS_WRITE_FAILURES, "path", MetricNames.PATH_CRITICAL,
+            "reason", MetricNames.REASON_REPLICAS)).isEqualTo(1);
+      });
+      return f.run(get(42));
+    }).compose(shown -> {
+      test.verify(() -> assertThat(shown.getString("state")).as("the unacknowledged bind is not shown")
+          .isEqualTo("Connected"));
+      f.store.releaseEvents();
+      return f.settled().compose(v -> f.run(get(42)));
+    }).onComplete(test.succeeding(later -> test.verify(() -> {
+      assertThat(later.getString("state")).as("what Redis holds shows once its event arrives").isEqualTo("LoggedIn");
+      test.completeNow();
+    })))));
+  }
+
   private static CommandFailure unavailable(AsyncResult<?> ar) {
     assertThat(ar.failed()).as("answered with a failure").isTrue();
     assertThat(ar.cause()).isInstanceOf(CommandFailure.class);

@@ -43,6 +43,7 @@ final class FakeStore implements ConnectionStore {
   private boolean holdingEvents;
   private boolean eventsFirst;
   private int failures;
+  private boolean replicasMissing;
 
   private record Call<T>(String what, Ticket ticket, Supplier<Outcome<T>> apply, Promise<T> promise) {
   }
@@ -105,6 +106,11 @@ final class FakeStore implements ConnectionStore {
   /** The next {@code n} requests fail as a lost connection would fail them: not applied. */
   synchronized void failNext(int n) {
     failures = n;
+  }
+
+  /** Replicas no longer confirm critical changes (as Redis WAIT answering 0 of 1). */
+  synchronized void replicasMissing() {
+    replicasMissing = true;
   }
 
   /** Events wait until {@link #releaseEvents}. */
@@ -258,6 +264,11 @@ final class FakeStore implements ConnectionStore {
       return answer(new WriteOutcome(WriteOutcome.Status.APPLIED, version, record.playerRef()),
           event("disconnected", handle, version, changes, origin, at));
     });
+  }
+
+  @Override
+  public synchronized Future<Void> replicated(long handle, String playerRef, Ticket ticket) {
+    return replicasMissing ? Future.failedFuture(new ReplicasNotConfirmed(0, 1, 500)) : Future.succeededFuture();
   }
 
   @Override

@@ -14,6 +14,7 @@ import dev.connstate.shard.WriteOutcome;
 import dev.connstate.store.ActiveSet;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
+import dev.connstate.store.ReplicaAcks;
 import dev.connstate.store.ScriptCaller;
 import dev.connstate.store.ScriptCodes;
 import dev.connstate.store.Scripts;
@@ -81,6 +82,15 @@ import java.util.Map;
  * In Redis Cluster mode the index sets live in other slots, so the SADD/SREM lines on
  * {@code conn:active} and {@code player:{…}} are sent by the sidecar as separate commands
  * right after the script, and there are no v1 keys.
+ *
+ * <p>Two rules the list above does not show. {@code lastSeen} is the later of the stored time
+ * and the change's (the script reads it first), and the event's {@code at} is that time. A
+ * critical change that finds its connection already in the state it asks for (a retry of an
+ * attempt whose answer was lost: register of an existing connection, bind of the player already
+ * bound, unbind of an unbound connection, disconnect of a gone one) writes the index entries
+ * again: {@code SADD …conn:active 42} and {@code SADD …player:{ref} 42} (or {@code SREM
+ * …conn:active 42} for the disconnect), so that index sets lost with an unanswered attempt
+ * are repaired by the retry.
  */
 public final class HashStore implements ConnectionStore {
   private static final String TEMPLATE = Scripts.lua("legacy_json.lua") + "\n" + Scripts.lua("apply.lua");
@@ -99,8 +109,11 @@ public final class HashStore implements ConnectionStore {
    * @param cluster Redis Cluster: index sets are written outside the script, batches may not
    *     span slots, and there are no v1 keys to fall back to (v1 never ran on a cluster)
    * @param dual keep each connection's v1 key current too ({@code store.schema = dual})
+   * @param criticalReplicas replicas that must confirm a critical change ({@code WAIT}); 0: none
+   * @param replicaAckTimeoutMs how long one {@code WAIT} may take
    */
-  public record Options(String origin, long ttlMs, boolean cluster, boolean dual) {
+  public record Options(String origin, long ttlMs, boolean cluster, boolean dual, int criticalReplicas,
+                        long replicaAckTimeoutMs) {
   }
 
   private final ManagedConnection connection;
@@ -109,12 +122,14 @@ public final class HashStore implements ConnectionStore {
   private final RedisKeys keys;
   private final Options options;
   private final ActiveSet active;
+  private final ReplicaAcks replicaAcks;
 
   public HashStore(ManagedConnection connection, RedisKeys keys, Options options, ActiveSet active, int shard) {
     this.connection = connection;
     this.keys = keys;
     this.options = options;
     this.active = active;
+    this.replicaAcks = new ReplicaAcks(connection::send, options.criticalReplicas(), options.replicaAckTimeoutMs());
     this.script = new ScriptCaller(connection, scriptSource(keys, options, shard));
     this.convert = new ScriptCaller(connection, "-- shard " + shard + "\n" + CONVERT);
     connection.onConnected(script::load);
@@ -163,8 +178,9 @@ public final class HashStore implements ConnectionStore {
       if (code == ScriptCodes.EXISTS_AS_V1) {
         return Future.succeededFuture(new RegisterOutcome(false, null, true));
       }
-      return Future.succeededFuture(new RegisterOutcome(false, ConnectionRecord.fromHash(handle,
-          Replies.hash(r.get(1))), false));
+      ConnectionRecord existing = ConnectionRecord.fromHash(handle, Replies.hash(r.get(1)));
+      // an earlier attempt may have stored the hash and lost its index entries
+      return reindex(handle, existing.playerRef()).map(v -> new RegisterOutcome(false, existing, false));
     });
   }
 
@@ -172,16 +188,18 @@ public final class HashStore implements ConnectionStore {
   public Future<WriteOutcome> bind(long handle, String playerRef, long at, Ticket ticket) {
     return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef), ticket)
         .map(HashStore::outcome)
-        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
-            ? index(Command.SADD, keys.player(playerRef), handle).map(o) : Future.succeededFuture(o));
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED ? index(Command.SADD, keys.player(playerRef), handle).map(o)
+            : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, playerRef).map(o)
+            : Future.succeededFuture(o));
   }
 
   @Override
   public Future<WriteOutcome> unbind(long handle, long at, Ticket ticket) {
     return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)), ticket)
         .map(HashStore::outcome)
-        .compose(o -> o.status() == WriteOutcome.Status.APPLIED
-            ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o) : Future.succeededFuture(o));
+        .compose(o -> o.status() == WriteOutcome.Status.APPLIED ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o)
+            : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, null).map(o)
+            : Future.succeededFuture(o));
   }
 
   @Override
@@ -212,6 +230,10 @@ public final class HashStore implements ConnectionStore {
     return script.call(keys.connection(handle), args, ticket)
         .map(HashStore::outcome)
         .compose(o -> {
+          if (o.status() == WriteOutcome.Status.UNCHANGED) {
+            // an earlier attempt may have removed the hash and not the index entry
+            return index(Command.SREM, keys.active(), handle).map(o);
+          }
           if (o.status() != WriteOutcome.Status.APPLIED || !options.cluster()) {
             return Future.succeededFuture(o);
           }
@@ -219,6 +241,34 @@ public final class HashStore implements ConnectionStore {
           return o.boundRef() == null ? removed.map(o)
               : removed.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
         });
+  }
+
+  /**
+   * Outside Redis Cluster one WAIT on the shard's connection covers everything (shared by the
+   * changes that ask meanwhile). In Redis Cluster each node counts its own writes: a WAIT goes to
+   * the node of the connection's hash and to those of the index sets the change wrote, each
+   * behind a read of a key there, which is what routes it to that node's connection.
+   */
+  @Override
+  public Future<Void> replicated(long handle, String playerRef, Ticket ticket) {
+    if (options.criticalReplicas() == 0) {
+      return Future.succeededFuture();
+    }
+    if (!options.cluster()) {
+      return replicaAcks.confirm();
+    }
+    List<String> nodesOf = new ArrayList<>(List.of(keys.connection(handle), keys.active()));
+    if (playerRef != null) {
+      nodesOf.add(keys.player(playerRef));
+    }
+    List<Future<Void>> confirmed = new ArrayList<>();
+    for (String key : nodesOf) {
+      confirmed.add(connection.batch(List.of(Request.cmd(Command.EXISTS).arg(key),
+              ReplicaAcks.waitFor(options.criticalReplicas(), options.replicaAckTimeoutMs())))
+          .compose(replies -> ReplicaAcks.check(replies.get(1), options.criticalReplicas(),
+              options.replicaAckTimeoutMs())));
+    }
+    return Future.all(confirmed).mapEmpty();
   }
 
   @Override
@@ -333,6 +383,12 @@ public final class HashStore implements ConnectionStore {
       replies.forEach(f -> out.add(f.result()));
       return out;
     });
+  }
+
+  /** Redis Cluster: puts an existing connection back in the index sets (the script does it elsewhere). */
+  private Future<Void> reindex(long handle, String playerRef) {
+    Future<Void> active = index(Command.SADD, keys.active(), handle);
+    return playerRef == null ? active : active.compose(v -> index(Command.SADD, keys.player(playerRef), handle));
   }
 
   private Future<Void> index(Command command, String set, long handle) {

@@ -115,6 +115,12 @@ public final class LegacyStore implements ConnectionStore {
             : new WriteOutcome(WriteOutcome.Status.UNCHANGED, 0, null));
   }
 
+  /** At once: v1 acknowledged without asking replicas, and this store is its baseline. */
+  @Override
+  public Future<Void> replicated(long handle, String playerRef, Ticket ticket) {
+    return Future.succeededFuture();
+  }
+
   @Override
   public void abandon(Ticket ticket) {
     ticket.abandon();
