@@ -12,7 +12,11 @@ import dev.connstate.ops.OpsServer;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.ops.RedisHealth;
 import dev.connstate.redis.RedisClients;
+import dev.connstate.redis.RedisConnector;
+import dev.connstate.redis.ReplicaCheck;
+import dev.connstate.redis.SentinelMaster;
 import dev.connstate.shard.Reloader;
+import dev.connstate.shard.ResyncRequests;
 import dev.connstate.shard.ShardEnvironment;
 import dev.connstate.shard.ShardTotals;
 import dev.connstate.shard.ShardVerticle;
@@ -56,6 +60,7 @@ public final class Sidecar {
   private final ShardTotals totals = new ShardTotals();
   private volatile Reloader.LoadReport startupLoad;
   private Redis redis;
+  private SentinelMaster sentinel;
   private RedisHealth redisHealth;
   private OpsServer ops;
   private BridgeServer bridge;
@@ -114,23 +119,30 @@ public final class Sidecar {
     redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
     redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10), metrics);
     redisHealth.start();
-    ShardEnvironment env = new ShardEnvironment(config, Stores.factory(config, redis, keys, metrics, problems),
-        totals, metrics, problems);
+    sentinel = config.redis().mode() == SidecarConfig.RedisMode.SENTINEL
+        ? new SentinelMaster(vertx, redisUrl, config.redis().masterName()) : null;
+    RedisConnector connector = sentinel != null ? sentinel : redis::connect;
+    ResyncRequests resyncRequests = new ResyncRequests();
+    ShardEnvironment env = new ShardEnvironment(config,
+        Stores.factory(config, redis, connector, keys, metrics, problems), totals, resyncRequests, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
     }
     shards = new Shards(shardList, totals, redisHealth::last);
     Reloader reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
-    EventSubscriber subscriber = new EventSubscriber(redis, keys.eventsChannel(), shards::apply, reloader::resync,
-        metrics, problems);
+    resyncRequests.serveWith(reloader::resync);
+    EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
+        resyncRequests::request, metrics, problems);
     HealthReport health = new HealthReport(vertx, redisHealth, config.degradedLatencyMs(), totals::pendingHandles,
         config.maxPendingHandles(), this::startupState, this::bridgeState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
         config.instanceId(), redisUrl, config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
     return vertx.deployVerticle(ops)
-        .compose(id -> vertx.deployVerticle(subscriber))
+        .compose(id -> sentinel == null ? Future.succeededFuture() : sentinel.start())
+        .compose(v -> ReplicaCheck.run(redis, config.redis()))
+        .compose(v -> vertx.deployVerticle(subscriber))
         .compose(id -> deployAll(shardList))
         .compose(v -> reloader.load())
         .compose(report -> {
@@ -243,7 +255,9 @@ public final class Sidecar {
     // verticles first: their connections close for good instead of seeing the client vanish
     List<Future<Void>> undeployed = new ArrayList<>();
     vertx.deploymentIDs().forEach(id -> undeployed.add(vertx.undeploy(id)));
-    Future.join(undeployed).transform(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
+    Future.join(undeployed)
+        .transform(v -> sentinel == null ? Future.<Void>succeededFuture() : sentinel.close())
+        .transform(v -> redis == null ? Future.<Void>succeededFuture() : redis.close())
         .onComplete(ar -> {
           if (ar.failed()) {
             LOG.warn("closing the Redis client failed: {}", ar.cause().toString());

@@ -4,6 +4,7 @@ import dev.connstate.config.SidecarConfig;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.redis.ConnectionReport;
+import dev.connstate.redis.RedisConnector;
 import dev.connstate.shard.StoreFactory;
 import dev.connstate.store.ActiveSet;
 import dev.connstate.store.ManagedConnection;
@@ -24,8 +25,12 @@ final class Stores {
   private Stores() {
   }
 
-  static StoreFactory factory(SidecarConfig config, Redis redis, RedisKeys keys, Metrics metrics,
-                              RateLimitedLog problems) {
+  /**
+   * @param redis the pooled client (the v1 store's transactions)
+   * @param connector where each shard's own connection comes from (the master, in Sentinel mode)
+   */
+  static StoreFactory factory(SidecarConfig config, Redis redis, RedisConnector connector, RedisKeys keys,
+                              Metrics metrics, RateLimitedLog problems) {
     boolean cluster = config.redis().mode() == SidecarConfig.RedisMode.CLUSTER;
     if (config.schema() == SidecarConfig.StoreSchema.LEGACY) {
       ActiveSet active = new ActiveSet(redis::send, keys, cluster, metrics);
@@ -36,7 +41,7 @@ final class Stores {
         config.schema() == SidecarConfig.StoreSchema.DUAL, config.redis().criticalReplicas(),
         config.redis().replicaAckTimeoutMs());
     return (vertx, shard) -> {
-      ManagedConnection connection = new ManagedConnection(vertx, redis::connect, MAX_INFLIGHT, "shard " + shard,
+      ManagedConnection connection = new ManagedConnection(vertx, connector, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));
       return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), shard);
     };

@@ -5,12 +5,12 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.redis.ConnectionReport;
+import dev.connstate.redis.RedisConnector;
 import dev.connstate.store.ManagedConnection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * ({@link dev.connstate.shard.Reloader#resync}).
  */
 public final class EventSubscriber extends VerticleBase {
-  private final Redis redis;
+  private final RedisConnector redis;
   private final String channel;
   private final Consumer<ChangeEvent> sink;
   private final Runnable resync;
@@ -38,7 +38,7 @@ public final class EventSubscriber extends VerticleBase {
   private ManagedConnection connection;
 
   /** @param channel the Redis channel of change events ({@code …conn:events}) */
-  public EventSubscriber(Redis redis, String channel, Consumer<ChangeEvent> sink, Runnable resync, Metrics metrics,
+  public EventSubscriber(RedisConnector redis, String channel, Consumer<ChangeEvent> sink, Runnable resync, Metrics metrics,
                          RateLimitedLog problems) {
     this.redis = redis;
     this.channel = channel;
@@ -50,7 +50,7 @@ public final class EventSubscriber extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    connection = new ManagedConnection(vertx, redis::connect, 16, "event subscription",
+    connection = new ManagedConnection(vertx, redis, 16, "event subscription",
         new ConnectionReport(metrics, problems));
     connection.messageHandler(this::received);
     connection.onConnected(() -> connection.sendNow(Request.cmd(Command.SUBSCRIBE).arg(channel))

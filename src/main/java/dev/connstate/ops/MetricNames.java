@@ -61,6 +61,8 @@ public final class MetricNames {
   public static final String REREAD_MISS = "miss";
   public static final String REREAD_STALE = "stale";
   public static final String REREAD_CONFLICT = "conflict";
+  public static final String REREAD_BEHIND = "behind";
+  public static final String REREAD_RESYNC = "resync";
 
   /** Where a stored record or event could not be read. */
   public static final String MALFORMED_LOAD = "load";
@@ -119,8 +121,9 @@ public final class MetricNames {
       "Events published for changes missed while the event subscription was down");
   public static final String REREADS = metric("rereads",
       "Connections re-read from Redis to repair or complete this sidecar's copy, by reason "
-          + "(gap, miss, stale, conflict)",
-      label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT)));
+          + "(gap, miss, stale, conflict, behind: an event no newer than one already published, resync: an event "
+          + "arrived while a resync read the connection)",
+      label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT, REREAD_BEHIND, REREAD_RESYNC)));
   public static final String READY = metric("ready",
       "1 once the startup load finished and commands are answered, else 0");
   public static final String STARTUP_LOAD = metric("startup.load.seconds",
@@ -133,6 +136,9 @@ public final class MetricNames {
           FRAME_MISSING_ADDRESS, FRAME_ACCESS_DENIED)));
   public static final String BRIDGE_EVENTS_DROPPED = metric("bridge.events.dropped",
       "Events not delivered to a bridge client that was not reading fast enough");
+  public static final String HISTORY_LOST = metric("history.lost",
+      "Connections for which Redis held an older version than this sidecar had seen (writes lost in a failover); "
+          + "each time, Redis's state was taken");
   public static final String LEGACY_READS = metric("legacy.reads",
       "Connections read from their v1 record because they had no v2 hash (startup load, reads, writes)");
   public static final String LEGACY_CONVERSIONS = metric("legacy.conversions",

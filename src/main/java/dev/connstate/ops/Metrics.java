@@ -31,7 +31,7 @@ public final class Metrics {
       MetricNames.REDIS_CONNECT_FAILURES, MetricNames.WRITES_COALESCED, MetricNames.WRITES_REJECTED,
       MetricNames.EVENTS_RECEIVED, MetricNames.EVENTS_PUBLISHED, MetricNames.RESYNC_EVENTS, MetricNames.REREADS,
       MetricNames.BRIDGE_FRAMES_REJECTED, MetricNames.BRIDGE_EVENTS_DROPPED, MetricNames.LEGACY_READS,
-      MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS);
+      MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST);
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
@@ -77,6 +77,10 @@ public final class Metrics {
 
   public void resyncEvent() {
     counter(MetricNames.RESYNC_EVENTS).increment();
+  }
+
+  public void historyLost() {
+    counter(MetricNames.HISTORY_LOST).increment();
   }
 
   public void legacyRead() {

@@ -84,4 +84,13 @@ public interface ConnectionStore {
 
   /** Removes from the active set those of {@code handles} that point at no connection; how many it removed. */
   Future<Long> removeOrphans(List<Long> handles);
+
+  /**
+   * Every handle that has a connection record, listed or not (a scan of the keyspace, so for a
+   * repair now and then, not for a hot path); empty where the store cannot scan.
+   */
+  Future<List<Long>> scanHandles();
+
+  /** Makes the active set (and the set of {@code playerRef}, if not null) list {@code handle} again. */
+  Future<Void> relist(long handle, String playerRef);
 }

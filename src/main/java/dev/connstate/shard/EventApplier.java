@@ -31,9 +31,22 @@ final class EventApplier {
     this.env = env;
   }
 
-  /** Applies one event and publishes it on connstate.events (unless that version was published already). */
+  /**
+   * Applies one event and publishes it on connstate.events. An event no newer than one already
+   * published for its handle means Redis's history went back (a failover lost writes) or a
+   * resync published that version already: either way the handle is re-read, and Redis's state
+   * taken whatever its version.
+   */
   void apply(ChangeEvent event) {
     env.metrics().eventReceived(env.ownOrigin(event.origin()));
+    HandleSlot slot = state.get(event.handle());
+    if (slot != null) {
+      slot.eventCount++;
+      if (event.type() != EventType.REGISTERED && event.version() <= slot.lastPublished) {
+        reread(event.handle(), MetricNames.REREAD_BEHIND, true);
+        return;
+      }
+    }
     boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
       reread(event.handle(), MetricNames.REREAD_GAP);
@@ -71,12 +84,24 @@ final class EventApplier {
    * sidecar's own acknowledgements advance committed while no event can arrive. When the
    * connection as of that version is not known, the event carries the whole connection.
    */
-  void resynced(long handle, ConnectionRecord stored) {
+  void resynced(long handle, StoredConnection read, int eventsBefore) {
     HandleSlot slot = state.get(handle);
+    ConnectionRecord stored = read == null ? null : read.record();
     ConnectionRecord before = slot == null ? null : slot.committed;
     long published = slot == null ? 0 : slot.lastPublished;
     String origin = env.config().instanceId();
     JsonObject event = null;
+    // an event arrived while the read was in flight: the read may predate it, so it cannot tell
+    // that Redis went back; the handle is read once more afterwards
+    boolean raced = (slot == null ? 0 : slot.eventCount) != eventsBefore;
+    if (!raced && stored != null && before != null && stored.connectedAt() == before.connectedAt()
+        && stored.version() <= before.version() && !stored.toJson().equals(before.toJson())) {
+      slot.authoritative = true;
+      reread(slot, read);
+      slot.authoritative = false;
+      state.reindex(slot);
+      return;
+    }
     if (stored == null) {
       if (before != null && !slot.busy) {
         event = ResyncEvents.disconnected(before, origin, System.currentTimeMillis());
@@ -101,6 +126,9 @@ final class EventApplier {
     if (event != null && publishable(handle, event.getLong("version"), false)) {
       env.metrics().resyncEvent();
       publish(event);
+    }
+    if (raced) {
+      reread(handle, MetricNames.REREAD_RESYNC, true);
     }
   }
 
@@ -146,34 +174,76 @@ final class EventApplier {
     return event.version() <= slot.committed.version() && slot.committed.connectedAt() == created.connectedAt();
   }
 
-  /** Reads the handle from Redis again and makes that the committed state. */
+  /** Reads the handle from Redis again and makes that the committed state if it is newer. */
   void reread(long handle, String reason) {
+    reread(handle, reason, false);
+  }
+
+  /**
+   * Reads the handle from Redis again. {@code authoritative}: takes Redis's state whatever its
+   * version, and reads again if an event arrived while the read was in flight (the read may
+   * predate it), so the handle ends as Redis holds it.
+   */
+  void reread(long handle, String reason, boolean authoritative) {
     HandleSlot slot = state.getOrCreate(handle);
+    slot.authoritative |= authoritative;
     if (slot.rereading) {
       return;
     }
     slot.rereading = true;
     env.metrics().reread(reason);
+    int eventsBefore = slot.eventCount;
     store.read(handle, null).onComplete(ar -> {
       slot.rereading = false;
+      boolean again = false;
       if (ar.failed()) {
         env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
         env.problems().warn("re-reading a connection from Redis failed", "handle " + handle, ar.cause());
-      } else if (ar.result() == null) {
-        if (!slot.busy) {
-          state.remove(slot);
-        }
       } else {
-        if (ar.result().legacy()) {
-          env.metrics().legacyRead();
-        }
-        ConnectionRecord stored = ar.result().record();
-        if (slot.committed == null || stored.version() > slot.committed.version()
-            || stored.connectedAt() != slot.committed.connectedAt()) {
-          slot.commit(ar.result());
-        }
+        again = slot.authoritative && slot.eventCount != eventsBefore;
+        reread(slot, ar.result());
+        slot.authoritative = again;
       }
       state.reindex(slot);
+      if (again) {
+        reread(handle, reason, true);
+      }
     });
+  }
+
+  private void reread(HandleSlot slot, StoredConnection stored) {
+    if (stored == null) {
+      if (!slot.busy) {
+        state.remove(slot);
+      }
+      return;
+    }
+    if (stored.legacy()) {
+      env.metrics().legacyRead();
+    }
+    ConnectionRecord record = stored.record();
+    if (slot.authoritative && slot.committed != null && record.connectedAt() == slot.committed.connectedAt()
+        && record.version() <= slot.committed.version() && !record.toJson().equals(slot.committed.toJson())) {
+      wentBack(slot, stored);
+    } else if (slot.committed == null || record.version() > slot.committed.version()
+        || record.connectedAt() != slot.committed.connectedAt()) {
+      slot.commit(stored);
+    }
+  }
+
+  /**
+   * Redis holds an older version than this sidecar, or the same version with other content: a
+   * failover lost the later writes (and the versions were given again). Redis's state is taken,
+   * versions count on from it, and subscribers get it as a resync snapshot.
+   */
+  private void wentBack(HandleSlot slot, StoredConnection stored) {
+    env.metrics().historyLost();
+    env.problems().warn("Redis holds an older version of a connection than this sidecar did (writes lost in a "
+        + "failover); taking Redis's", "handle " + slot.handle + ": version " + slot.committed.version() + " here, "
+        + stored.record().version() + " in Redis", null);
+    slot.replace(stored);
+    slot.lastPublished = stored.record().version();
+    env.metrics().resyncEvent();
+    publish(ResyncEvents.snapshot(stored.record(), env.config().instanceId()));
   }
 }

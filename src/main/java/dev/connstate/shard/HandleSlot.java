@@ -30,6 +30,10 @@ final class HandleSlot {
   boolean busy;
   private ArrayDeque<Runnable> waiting;
   boolean rereading;
+  /** The next re-read takes Redis's state whatever its version: Redis may have lost history. */
+  boolean authoritative;
+  /** Events received for this handle: a read that saw it change while in flight is repeated. */
+  int eventCount;
   /** What the shard's indexes hold for this handle, to update them when the view changes. */
   String indexedPlayer;
   ConnectionState indexedState;
@@ -71,6 +75,20 @@ final class HandleSlot {
   void commit(ConnectionRecord record) {
     committed = record;
     fold();
+    rebuildView();
+  }
+
+  /**
+   * Takes Redis's state whatever its version (a failover may have lost history): acknowledged
+   * local changes it does not hold were lost with that history and are dropped; changes not yet
+   * acknowledged stay, and are still shown.
+   */
+  void replace(StoredConnection stored) {
+    legacyJson = stored.legacyJson();
+    committed = stored.record();
+    if (local != null) {
+      local.removeIf(write -> write.version != 0);
+    }
     rebuildView();
   }
 

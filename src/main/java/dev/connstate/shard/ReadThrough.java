@@ -40,8 +40,22 @@ final class ReadThrough {
     return holdThen(command, "look up", slot -> deadline.call(StoreDeadline.Kind.READ, "look up", slot.handle,
         ticket -> store.read(slot.handle, ticket).map(stored -> {
           commitStored(slot, stored);
+          if (stored != null && !stored.legacy()) {
+            relist(slot.handle, stored.record().playerRef());
+          }
           return null;
         })));
+  }
+
+  /**
+   * A connection read through may be one whose index entries an unanswered attempt lost: list
+   * it again (idempotent). Its failure does not fail the command; it is counted and logged.
+   */
+  private void relist(long handle, String playerRef) {
+    store.relist(handle, playerRef).onFailure(e -> {
+      env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(e));
+      env.problems().warn("listing a connection read through in the index sets failed", "handle " + handle, e);
+    });
   }
 
   /** Converts the handle's v1 record to a v2 hash, then runs {@code command}. */

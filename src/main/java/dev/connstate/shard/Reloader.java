@@ -2,6 +2,9 @@ package dev.connstate.shard;
 
 import dev.connstate.ops.RateLimitedLog;
 import io.vertx.core.Future;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +21,8 @@ public final class Reloader {
   private final ShardTotals totals;
   private final int batchSize;
   private final RateLimitedLog problems;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicBoolean pending = new AtomicBoolean();
 
   /** @param batchSize connections read per store call ({@code redis.loadBatchSize}) */
   public Reloader(Shards shards, ShardTotals totals, int batchSize, RateLimitedLog problems) {
@@ -31,23 +36,74 @@ public final class Reloader {
   public record LoadReport(long connections, long orphansRemoved, long millis) {
   }
 
-  /** Loads every connection; fails if the store cannot be read. */
+  /**
+   * Loads every connection the active set lists; fails if the store cannot be read. Then, in the
+   * background, finds connections the store holds but does not list (an attempt whose index
+   * write was lost), loads them and lists them again.
+   */
   public Future<LoadReport> load() {
     long started = System.nanoTime();
+    Set<Long> listed = new HashSet<>();
     return shards.listHandles()
-        .compose(handles -> shards.load(handles, batchSize))
+        .compose(handles -> {
+          listed.addAll(handles);
+          return shards.load(handles, batchSize);
+        })
         .compose(shards::removeOrphans)
-        .map(removed -> new LoadReport(totals.connections(), removed, (System.nanoTime() - started) / 1_000_000));
+        .map(removed -> {
+          repairUnlisted(listed);
+          return new LoadReport(totals.connections(), removed, (System.nanoTime() - started) / 1_000_000);
+        });
   }
 
-  /** Re-reads every connection and publishes what changed; a failure is logged and waits for the next reconnection. */
+  private void repairUnlisted(Set<Long> listed) {
+    shards.scanHandles()
+        .map(all -> all.stream().filter(handle -> !listed.contains(handle)).toList())
+        .compose(unlisted -> unlisted.isEmpty() ? Future.succeededFuture(0) : shards.loadUnlisted(unlisted, batchSize))
+        .onSuccess(found -> {
+          if (found > 0) {
+            LOG.warn("{} connections were stored but missing from the active set (an attempt whose index write was "
+                + "lost); loaded and listed again", found);
+          }
+        })
+        .onFailure(e -> problems.warn("looking for connections missing from the active set failed; the next start "
+            + "looks again", "the keyspace scan", e));
+  }
+
+  /**
+   * Re-reads every connection and publishes what changed. Requests that come while one runs
+   * (every shard and the event subscription ask after a master switch) are served by one more
+   * run after it. A failure is logged and waits for the next reconnection.
+   */
   public void resync() {
+    if (running.compareAndSet(false, true)) {
+      run();
+    } else {
+      pending.set(true);
+    }
+  }
+
+  private void run() {
+    pending.set(false);
     long started = System.nanoTime();
     shards.listHandles()
         .compose(handles -> shards.resync(handles, batchSize))
-        .onSuccess(v -> LOG.info("resynchronised with Redis after the event subscription was restored, in {} ms",
-            (System.nanoTime() - started) / 1_000_000))
-        .onFailure(e -> problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
-            "the active set", e));
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            LOG.info("resynchronised with Redis after a lost connection was restored, in {} ms",
+                (System.nanoTime() - started) / 1_000_000);
+          } else {
+            problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
+                "the active set", ar.cause());
+          }
+          if (pending.get()) {
+            run();
+          } else {
+            running.set(false);
+            if (pending.get() && running.compareAndSet(false, true)) {
+              run();
+            }
+          }
+        });
   }
 }

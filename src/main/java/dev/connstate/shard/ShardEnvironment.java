@@ -6,10 +6,10 @@ import dev.connstate.ops.RateLimitedLog;
 
 /**
  * What every shard shares: configuration, where each opens its store, the totals over all
- * shards, metrics, and the rate-limited log for repeating failures.
+ * shards, where to ask for a resync, metrics, and the rate-limited log for repeating failures.
  */
-public record ShardEnvironment(SidecarConfig config, StoreFactory stores, ShardTotals totals, Metrics metrics,
-                               RateLimitedLog problems) {
+public record ShardEnvironment(SidecarConfig config, StoreFactory stores, ShardTotals totals, ResyncRequests resync,
+                               Metrics metrics, RateLimitedLog problems) {
 
   /** True if this sidecar wrote the event (its origin is our instance id). */
   public boolean ownOrigin(String origin) {

@@ -44,6 +44,23 @@ final class ShardLoader {
     })).map(orphans);
   }
 
+  /**
+   * Loads connections the store holds but did not list as live (an attempt whose index write
+   * was lost), and lists them again. Returns how many it found.
+   */
+  Future<Integer> loadUnlisted(List<Long> handles, int batchSize) {
+    return load(handles, batchSize).compose(none -> {
+      List<Future<Void>> relisted = new ArrayList<>();
+      for (long handle : handles) {
+        HandleSlot slot = state.get(handle);
+        if (slot != null && slot.committed != null) {
+          relisted.add(store.relist(handle, slot.committed.playerRef()));
+        }
+      }
+      return Future.all(relisted).map(all -> relisted.size());
+    });
+  }
+
   private void loaded(long handle, ReadResult result, List<Long> orphans) {
     if (result.missing()) {
       orphans.add(handle);
@@ -73,18 +90,25 @@ final class ShardLoader {
         handles.add(slot.handle);
       }
     }
-    return Batches.run(new ArrayList<>(handles), batchSize, WINDOW, batch -> store.readAll(batch).map(results -> {
-      for (int i = 0; i < results.size(); i++) {
-        ReadResult result = results.get(i);
-        if (result.malformed() != null) {
-          skipMalformed(MetricNames.MALFORMED_RESYNC, "resync", result.malformed());
-        } else if (result.missing() || !result.stored().legacy()) {
-          // a connection that exists only as a v1 record has no events to catch up on
-          events.resynced(batch.get(i), result.missing() ? null : result.stored().record());
-        }
+    return Batches.run(new ArrayList<>(handles), batchSize, WINDOW, batch -> {
+      int[] eventsBefore = new int[batch.size()];
+      for (int i = 0; i < batch.size(); i++) {
+        HandleSlot slot = state.get(batch.get(i));
+        eventsBefore[i] = slot == null ? 0 : slot.eventCount;
       }
-      return null;
-    }));
+      return store.readAll(batch).map(results -> {
+        for (int i = 0; i < results.size(); i++) {
+          ReadResult result = results.get(i);
+          if (result.malformed() != null) {
+            skipMalformed(MetricNames.MALFORMED_RESYNC, "resync", result.malformed());
+          } else if (result.missing() || !result.stored().legacy()) {
+            // a connection that exists only as a v1 record has no events to catch up on
+            events.resynced(batch.get(i), result.stored(), eventsBefore[i]);
+          }
+        }
+        return null;
+      });
+    });
   }
 
   private void skipMalformed(String where, String what, MalformedRecordException malformed) {

@@ -54,7 +54,11 @@ public final class ShardVerticle extends VerticleBase {
     commands = env.config().schema() == SidecarConfig.StoreSchema.LEGACY
         ? new LegacyCommands(state, store, env)
         : new HandleCommands(vertx, state, store, writeBehind, events, env);
-    store.onRestored(writeBehind::retryNow);
+    store.onRestored(() -> {
+      writeBehind.retryNow();
+      // a lost connection may come back to another master, with history lost: catch up
+      env.resync().request();
+    });
     return store.start().onSuccess(v -> LOG.debug("shard {} ready", index));
   }
 
@@ -155,9 +159,19 @@ public final class ShardVerticle extends VerticleBase {
     return submit(() -> loader.resync(members, batchSize));
   }
 
+  /** Loads connections the store holds but does not list as live, and lists them; how many. */
+  public Future<Integer> loadUnlisted(List<Long> handles, int batchSize) {
+    return submit(() -> loader.loadUnlisted(handles, batchSize));
+  }
+
   /** Every handle the store lists as live (the active set). */
   public Future<List<Long>> listHandles() {
     return submit(() -> store.listHandles());
+  }
+
+  /** Every handle with a connection record, listed or not (a keyspace scan). */
+  public Future<List<Long>> scanHandles() {
+    return submit(() -> store.scanHandles());
   }
 
   /** Removes from the active set those of {@code handles} that point at no connection; how many. */

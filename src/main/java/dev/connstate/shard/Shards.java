@@ -100,6 +100,18 @@ public final class Shards {
     return shards.get(0).removeOrphans(handles);
   }
 
+  /** Every handle with a connection record, listed or not (a keyspace scan on the first shard's store). */
+  public Future<List<Long>> scanHandles() {
+    return shards.get(0).scanHandles();
+  }
+
+  /** Loads and lists again connections the store holds but did not list; how many. */
+  public Future<Integer> loadUnlisted(List<Long> handles, int batchSize) {
+    List<List<Long>> byShard = split(handles);
+    return all(s -> s.loadUnlisted(byShard.get(shards.indexOf(s)), batchSize))
+        .map(parts -> parts.stream().mapToInt(Integer::intValue).sum());
+  }
+
   /** After missed events: each shard re-reads its handles and these members of the active set. */
   public Future<Void> resync(List<Long> activeMembers, int batchSize) {
     List<List<Long>> byShard = split(activeMembers);

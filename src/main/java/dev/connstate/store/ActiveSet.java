@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ActiveSet {
   private static final Logger LOG = LoggerFactory.getLogger(ActiveSet.class);
+  /** Keys SCAN looks at per call: large enough for few round trips, small enough not to block Redis. */
+  private static final int SCAN_COUNT = 1000;
 
   private final Function<Request, Future<Response>> redis;
   private final RedisKeys keys;
@@ -35,6 +37,38 @@ public final class ActiveSet {
   /** Every member that is a handle. */
   public Future<List<Long>> handles() {
     return redis.apply(Request.cmd(Command.SMEMBERS).arg(keys.active())).map(this::handles);
+  }
+
+  /** Lists {@code handle} again, and in the set of {@code playerRef} if not null. */
+  public Future<Void> relist(long handle, String playerRef) {
+    Future<Response> listed = redis.apply(Request.cmd(Command.SADD).arg(keys.active()).arg(handle));
+    return (playerRef == null ? listed
+        : listed.compose(v -> redis.apply(Request.cmd(Command.SADD).arg(keys.player(playerRef)).arg(handle))))
+        .mapEmpty();
+  }
+
+  /**
+   * Every handle with a v2 hash, by {@code SCAN} over the keys of one Redis (not Redis Cluster:
+   * each node has its own keyspace).
+   */
+  public Future<List<Long>> scanHashes() {
+    List<Long> found = new ArrayList<>();
+    return scan("0", found).map(found);
+  }
+
+  private Future<Void> scan(String cursor, List<Long> found) {
+    Request scan = Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(keys.connectionPattern()).arg("COUNT")
+        .arg(SCAN_COUNT);
+    return redis.apply(scan).compose(reply -> {
+      for (Response key : reply.get(1)) {
+        long handle = keys.connectionHandle(key.toString());
+        if (handle >= 0) {
+          found.add(handle);
+        }
+      }
+      String next = reply.get(0).toString();
+      return "0".equals(next) ? Future.succeededFuture() : scan(next, found);
+    });
   }
 
   /** Removes the orphans among {@code handles}; how many it removed. */

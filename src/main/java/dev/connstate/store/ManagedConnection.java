@@ -4,6 +4,8 @@ import dev.connstate.shard.Backoff;
 import dev.connstate.shard.NotSentException;
 import dev.connstate.shard.Ticket;
 import dev.connstate.redis.ConnectionListener;
+import dev.connstate.redis.RedisConnector;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -30,15 +32,18 @@ import org.slf4j.LoggerFactory;
  * then the {@link #onRestored} listeners run. A waiting request whose {@link Ticket} was
  * abandoned is never sent.
  *
- * <p>It can also be held (the NOSCRIPT barrier), and at most {@code maxInflight} requests are
- * unanswered at once. Confined to the owning verticle's event loop: no locking.
+ * <p>When its {@link RedisConnector} says the master moved (Sentinel), the connection is
+ * replaced the same way. It can also be held (the NOSCRIPT barrier), and at most
+ * {@code maxInflight} requests are unanswered at once. Confined to the owning verticle's event
+ * loop: no locking.
  */
 public final class ManagedConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ManagedConnection.class);
   private static final Backoff RECONNECT = new Backoff(50, 1_000);
 
   private final Vertx vertx;
-  private final Supplier<Future<RedisConnection>> connector;
+  private final RedisConnector connector;
+  private final Context context;
   private final int maxInflight;
   private final String name;
   private final ConnectionListener listener;
@@ -59,10 +64,13 @@ public final class ManagedConnection {
   private record Waiting(Runnable send, Ticket ticket, Promise<?> promise) {
   }
 
-  public ManagedConnection(Vertx vertx, Supplier<Future<RedisConnection>> connector, int maxInflight, String name,
+  /** Made on the owning verticle's event loop, which every later call must be on too. */
+  public ManagedConnection(Vertx vertx, RedisConnector connector, int maxInflight, String name,
                          ConnectionListener listener) {
     this.vertx = vertx;
     this.connector = connector;
+    this.context = vertx.getOrCreateContext();
+    connector.onMasterSwitch(reason -> context.runOnContext(v -> replace(reason)));
     this.maxInflight = maxInflight;
     this.name = name;
     this.listener = listener;
@@ -164,7 +172,7 @@ public final class ManagedConnection {
     if (closed) {
       return;
     }
-    connector.get().onComplete(ar -> {
+    connector.connect().onComplete(ar -> {
       if (closed) {
         if (ar.succeeded()) {
           ar.result().close().onFailure(e -> LOG.debug("closing {}: {}", name, e.getMessage()));
@@ -214,6 +222,16 @@ public final class ManagedConnection {
     });
   }
 
+  /**
+   * The node to write to changed (a Sentinel failover): the current connection goes, with its
+   * requests in flight (their outcome unknown to their callers), and a new one is made.
+   */
+  private void replace(String reason) {
+    if (connection != null) {
+      lost(connection, new MasterMovedException(reason));
+    }
+  }
+
   /** The connection failed: forget it and reconnect (once per connection). */
   private void lost(RedisConnection conn, Throwable cause) {
     if (conn != connection || closed) {
@@ -222,6 +240,7 @@ public final class ManagedConnection {
     connection = null;
     downSince = System.currentTimeMillis();
     listener.lost(name, cause);
+    connector.connectionLost();
     conn.close().onFailure(e -> LOG.debug("closing the lost connection {}: {}", name, e.getMessage()));
     attempts = 1;
     vertx.setTimer(RECONNECT.delay(1), id -> connect());
@@ -308,3 +327,4 @@ public final class ManagedConnection {
     }
   }
 }
+

@@ -35,6 +35,20 @@ public final class RedisKeys {
     return prefix + CONNECTION_HEAD + handle + CONNECTION_TAIL;
   }
 
+  /** SCAN pattern of the v2 hashes ({@code sharpmush:conn:{*}}). */
+  public String connectionPattern() {
+    return prefix + CONNECTION_HEAD + "*" + CONNECTION_TAIL;
+  }
+
+  /** The handle of a v2 hash key, or -1 if the key is not one. */
+  public long connectionHandle(String key) {
+    String head = prefix + CONNECTION_HEAD;
+    if (!key.startsWith(head) || !key.endsWith(CONNECTION_TAIL)) {
+      return -1;
+    }
+    return digits(key.substring(head.length(), key.length() - CONNECTION_TAIL.length()));
+  }
+
   /** {@code sharpmush:conn:active}: SET of live handles (shared with v1). */
   public String active() {
     return prefix + ACTIVE;
@@ -61,11 +75,14 @@ public final class RedisKeys {
     if (!key.startsWith(head)) {
       return -1;
     }
-    String rest = key.substring(head.length());
-    if (rest.isEmpty() || rest.length() > 16 || !rest.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    return digits(key.substring(head.length()));
+  }
+
+  private static long digits(String text) {
+    if (text.isEmpty() || text.length() > 16 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return -1;
     }
-    return Long.parseLong(rest);
+    return Long.parseLong(text);
   }
 
   /** {@code sharpmush:conn:events}: PUB/SUB channel of change events. */

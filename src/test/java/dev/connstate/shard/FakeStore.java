@@ -145,6 +145,11 @@ final class FakeStore implements ConnectionStore {
         new JsonObject().put(key, value)), "elsewhere", at));
   }
 
+  /** Redis loses the latest writes to {@code handle} (a failover): it holds {@code older} again, silently. */
+  synchronized void rollBack(ConnectionRecord older) {
+    records.put(older.handle(), older.copy());
+  }
+
   /** What the store holds for {@code handle}, or null. */
   synchronized ConnectionRecord record(long handle) {
     ConnectionRecord record = records.get(handle);
@@ -316,6 +321,16 @@ final class FakeStore implements ConnectionStore {
   @Override
   public Future<Long> removeOrphans(List<Long> handles) {
     return submit("removeOrphans " + handles, null, () -> answer(0L));
+  }
+
+  @Override
+  public Future<List<Long>> scanHandles() {
+    return submit("scan", null, () -> answer(List.copyOf(records.keySet())));
+  }
+
+  @Override
+  public Future<Void> relist(long handle, String playerRef) {
+    return submit("relist " + handle, null, () -> new Outcome<Void>(null, List.of()));
   }
 
   // ---- how requests travel

@@ -20,12 +20,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ReadThroughTest {
 
   @Test
-  @DisplayName("a connection another sidecar just stored is read, then the command runs on it")
+  @DisplayName("a connection another sidecar just stored is read (and listed again, in case an index write was lost), "
+      + "then the command runs on it")
   void found(Vertx vertx, VertxTestContext test) {
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.store.put(ShardFixture.stored(7, 3));
       f.run(bind(7, "#5")).onComplete(test.succeeding(bound -> test.verify(() -> {
-        assertThat(f.store.sent()).containsExactly("read 7", "b 7 #5");
+        assertThat(f.store.sent()).containsExactly("read 7", "relist 7", "b 7 #5");
         assertThat(bound.getLong("version")).isEqualTo(4);
         assertThat(bound.getString("owner")).isEqualTo("sidecar-b");
         assertThat(f.counter(MetricNames.REREADS, "reason", MetricNames.REREAD_MISS)).isEqualTo(1);

@@ -30,7 +30,8 @@ final class ShardFixture {
   private ShardFixture(JsonObject overrides) {
     JsonObject settings = new JsonObject().put("instanceId", INSTANCE).mergeIn(overrides, true);
     SidecarConfig config = new ConfigLoader().load(null, Map.of(), settings);
-    ShardEnvironment env = new ShardEnvironment(config, store.factory(), totals, new Metrics(registry),
+    ShardEnvironment env = new ShardEnvironment(config, store.factory(), totals, new ResyncRequests(),
+        new Metrics(registry),
         new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000));
     shard = new ShardVerticle(0, env);
     store.publishTo(shard::apply);

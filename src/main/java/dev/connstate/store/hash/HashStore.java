@@ -372,6 +372,17 @@ public final class HashStore implements ConnectionStore {
     return active.removeOrphans(handles);
   }
 
+  /** Outside Redis Cluster only: there each node has its own keyspace (see docs/consistency.md). */
+  @Override
+  public Future<List<Long>> scanHandles() {
+    return options.cluster() ? Future.succeededFuture(List.of()) : active.scanHashes();
+  }
+
+  @Override
+  public Future<Void> relist(long handle, String playerRef) {
+    return active.relist(handle, playerRef);
+  }
+
   private Future<List<Response>> hgetall(List<Request> requests) {
     if (!options.cluster()) {
       return connection.batch(requests);

@@ -169,6 +169,17 @@ public final class LegacyStore implements ConnectionStore {
     return active.removeOrphans(handles);
   }
 
+  /** None: the v1 store has no v2 hashes, and its transactions always list what they store. */
+  @Override
+  public Future<List<Long>> scanHandles() {
+    return Future.succeededFuture(List.of());
+  }
+
+  @Override
+  public Future<Void> relist(long handle, String playerRef) {
+    return active.relist(handle, null);
+  }
+
   /**
    * Applies the change {@code decide} picks for the current document (null: bound elsewhere,
    * a conflict) under optimistic locking; the outcome carries the stored document.

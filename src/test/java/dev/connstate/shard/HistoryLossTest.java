@@ -1,0 +1,90 @@
+package dev.connstate.shard;
+
+import static dev.connstate.shard.ShardFixture.bind;
+import static dev.connstate.shard.ShardFixture.get;
+import static dev.connstate.shard.ShardFixture.register;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.connstate.model.ConnectionRecord;
+import dev.connstate.ops.MetricNames;
+import dev.connstate.protocol.Addresses;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A failover can take Redis back to an older version of a connection than a sidecar has seen.
+ * Versions then count on from the older one, so newer events look old: a sidecar that only
+ * ever takes newer versions would keep its copy forever. It takes Redis's state instead.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("After Redis lost history, a shard's copy converges to what Redis holds")
+class HistoryLossTest {
+
+  @Test
+  @DisplayName("an event no newer than one already published makes the shard re-read and take Redis's state")
+  void eventBehind(Vertx vertx, VertxTestContext test) {
+    Promise<JsonObject> snapshot = Promise.promise();
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> {
+      if (m.body().getBoolean("resync", false)) {
+        snapshot.tryComplete(m.body());
+      }
+    });
+    ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
+      ConnectionRecord[] beforeBind = new ConnectionRecord[1];
+      f.run(register(42)).compose(r -> f.settled()).compose(v -> {
+        beforeBind[0] = f.store.record(42);
+        return f.run(bind(42, "#5"));
+      }).compose(bound -> f.settled()).compose(v -> {
+        // the bind (version 2) is lost in a failover; then another sidecar changes the connection,
+        // and Redis gives that change version 2 again
+        f.store.rollBack(beforeBind[0]);
+        f.store.updateElsewhere(42, "GMCP", "on", System.currentTimeMillis());
+        return snapshot.future();
+      }).compose(published -> {
+        test.verify(() -> assertThat(published.getLong("version")).as("subscribers get Redis's state").isEqualTo(2));
+        return f.run(get(42));
+      }).onComplete(test.succeeding(shown -> test.verify(() -> {
+        ConnectionRecord redis = f.store.record(42);
+        assertThat(shown.getString("state")).isEqualTo(redis.state().wire()).isEqualTo("Connected");
+        assertThat(shown.getLong("version")).isEqualTo(redis.version()).isEqualTo(2);
+        assertThat(shown.getJsonObject("metadata").getString("GMCP")).isEqualTo("on");
+        assertThat(f.counter(MetricNames.REREADS, "reason", MetricNames.REREAD_BEHIND)).isEqualTo(1);
+        assertThat(f.counter(MetricNames.HISTORY_LOST)).isEqualTo(1);
+        test.completeNow();
+      })));
+    }));
+  }
+
+  @Test
+  @DisplayName("a resync that finds an older version than the shard holds takes it, and later changes count on from it")
+  void resyncTakesOlder(Vertx vertx, VertxTestContext test) {
+    ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
+      ConnectionRecord[] beforeBind = new ConnectionRecord[1];
+      f.run(register(42)).compose(r -> f.settled()).compose(v -> {
+        beforeBind[0] = f.store.record(42);
+        return f.run(bind(42, "#5"));
+      }).compose(bound -> f.settled()).compose(v -> {
+        f.store.rollBack(beforeBind[0]);
+        return f.shard.resync(List.of(42L), 100);
+      }).compose(v -> f.run(get(42))).compose(shown -> {
+        test.verify(() -> {
+          assertThat(shown.getString("state")).isEqualTo("Connected");
+          assertThat(shown.getLong("version")).isEqualTo(1);
+        });
+        return f.run(bind(42, "#6"));
+      }).compose(bound -> f.settled()).compose(v -> f.run(get(42))).onComplete(test.succeeding(shown ->
+          test.verify(() -> {
+            assertThat(shown.getString("playerRef")).isEqualTo("#6");
+            assertThat(shown.getLong("version")).isEqualTo(2).isEqualTo(f.store.record(42).version());
+            test.completeNow();
+          })));
+    }));
+  }
+}
