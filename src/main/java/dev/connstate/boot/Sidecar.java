@@ -65,6 +65,7 @@ public final class Sidecar {
   private OpsServer ops;
   private BridgeServer bridge;
   private Shards shards;
+  private Reloader reloader;
   private final List<String> commandDeployments = new ArrayList<>();
 
   private Sidecar(SidecarConfig config, String redisUrl, Vertx vertx, PrometheusMeterRegistry registry) {
@@ -124,13 +125,13 @@ public final class Sidecar {
     RedisConnector connector = sentinel != null ? sentinel : redis::connect;
     ResyncRequests resyncRequests = new ResyncRequests();
     ShardEnvironment env = new ShardEnvironment(config,
-        Stores.factory(config, redis, connector, keys, metrics, problems), totals, resyncRequests, metrics, problems);
+        Stores.factory(config, redis, redisUrl, connector, keys, metrics, problems), totals, resyncRequests, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
     }
     shards = new Shards(shardList, totals, redisHealth::last);
-    Reloader reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
+    reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
     resyncRequests.serveWith(reloader::resync);
     EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
         resyncRequests::request, metrics, problems);
@@ -213,6 +214,9 @@ public final class Sidecar {
   public Future<Void> stop() {
     LOG.info("connstate stopping");
     loaded.set(false);
+    if (reloader != null) {
+      reloader.stop();
+    }
     Promise<Void> stopped = Promise.promise();
     Future<Void> commandsStopped = Future.succeededFuture();
     for (String id : commandDeployments) {

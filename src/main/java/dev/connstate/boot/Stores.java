@@ -7,6 +7,7 @@ import dev.connstate.redis.ConnectionReport;
 import dev.connstate.redis.RedisConnector;
 import dev.connstate.shard.StoreFactory;
 import dev.connstate.store.ActiveSet;
+import dev.connstate.store.ClusterScan;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
 import dev.connstate.store.hash.HashStore;
@@ -26,11 +27,12 @@ final class Stores {
   }
 
   /**
-   * @param redis the pooled client (the v1 store's transactions)
+   * @param redis the pooled client (the v1 store's transactions, Redis Cluster's scan)
+   * @param redisUrl the Redis URL the sidecar runs with
    * @param connector where each shard's own connection comes from (the master, in Sentinel mode)
    */
-  static StoreFactory factory(SidecarConfig config, Redis redis, RedisConnector connector, RedisKeys keys,
-                              Metrics metrics, RateLimitedLog problems) {
+  static StoreFactory factory(SidecarConfig config, Redis redis, String redisUrl, RedisConnector connector,
+                              RedisKeys keys, Metrics metrics, RateLimitedLog problems) {
     boolean cluster = config.redis().mode() == SidecarConfig.RedisMode.CLUSTER;
     if (config.schema() == SidecarConfig.StoreSchema.LEGACY) {
       ActiveSet active = new ActiveSet(redis::send, keys, cluster, metrics);
@@ -43,7 +45,9 @@ final class Stores {
     return (vertx, shard) -> {
       ManagedConnection connection = new ManagedConnection(vertx, connector, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));
-      return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), shard);
+      ClusterScan scan = cluster ? new ClusterScan(vertx, redis, redisUrl) : null;
+      return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), scan,
+          shard);
     };
   }
 }

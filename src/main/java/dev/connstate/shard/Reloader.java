@@ -23,6 +23,7 @@ public final class Reloader {
   private final RateLimitedLog problems;
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean pending = new AtomicBoolean();
+  private volatile boolean stopped;
 
   /** @param batchSize connections read per store call ({@code redis.loadBatchSize}) */
   public Reloader(Shards shards, ShardTotals totals, int batchSize, RateLimitedLog problems) {
@@ -58,7 +59,11 @@ public final class Reloader {
 
   private void repairUnlisted(Set<Long> listed) {
     shards.scanHandles()
-        .map(all -> all.stream().filter(handle -> !listed.contains(handle)).toList())
+        // connections registered since the load are listed by now: ask again before calling any unlisted
+        .compose(scanned -> shards.listHandles().map(now -> {
+          listed.addAll(now);
+          return scanned.stream().filter(handle -> !listed.contains(handle)).toList();
+        }))
         .compose(unlisted -> unlisted.isEmpty() ? Future.succeededFuture(0) : shards.loadUnlisted(unlisted, batchSize))
         .onSuccess(found -> {
           if (found > 0) {
@@ -66,8 +71,17 @@ public final class Reloader {
                 + "lost); loaded and listed again", found);
           }
         })
-        .onFailure(e -> problems.warn("looking for connections missing from the active set failed; the next start "
-            + "looks again", "the keyspace scan", e));
+        .onFailure(e -> {
+          if (!stopped) {
+            problems.warn("looking for connections missing from the active set failed; the next start looks again",
+                "the keyspace scan", e);
+          }
+        });
+  }
+
+  /** The sidecar is stopping: work still running in the background may fail without a warning. */
+  public void stop() {
+    stopped = true;
   }
 
   /**
@@ -92,7 +106,7 @@ public final class Reloader {
           if (ar.succeeded()) {
             LOG.info("resynchronised with Redis after a lost connection was restored, in {} ms",
                 (System.nanoTime() - started) / 1_000_000);
-          } else {
+          } else if (!stopped) {
             problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
                 "the active set", ar.cause());
           }

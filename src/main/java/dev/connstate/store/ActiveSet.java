@@ -52,14 +52,20 @@ public final class ActiveSet {
    * each node has its own keyspace).
    */
   public Future<List<Long>> scanHashes() {
-    List<Long> found = new ArrayList<>();
-    return scan("0", found).map(found);
+    return scanHashes(redis, keys);
   }
 
-  private Future<Void> scan(String cursor, List<Long> found) {
+  /** Every handle with a v2 hash on the one node {@code node} sends to, by {@code SCAN}. */
+  public static Future<List<Long>> scanHashes(Function<Request, Future<Response>> node, RedisKeys keys) {
+    List<Long> found = new ArrayList<>();
+    return scan(node, keys, "0", found).map(found);
+  }
+
+  private static Future<Void> scan(Function<Request, Future<Response>> node, RedisKeys keys, String cursor,
+                                   List<Long> found) {
     Request scan = Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(keys.connectionPattern()).arg("COUNT")
         .arg(SCAN_COUNT);
-    return redis.apply(scan).compose(reply -> {
+    return node.apply(scan).compose(reply -> {
       for (Response key : reply.get(1)) {
         long handle = keys.connectionHandle(key.toString());
         if (handle >= 0) {
@@ -67,7 +73,7 @@ public final class ActiveSet {
         }
       }
       String next = reply.get(0).toString();
-      return "0".equals(next) ? Future.succeededFuture() : scan(next, found);
+      return "0".equals(next) ? Future.succeededFuture() : scan(node, keys, next, found);
     });
   }
 

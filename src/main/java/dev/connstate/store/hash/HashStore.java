@@ -12,6 +12,7 @@ import dev.connstate.shard.StoredConnection;
 import dev.connstate.shard.Ticket;
 import dev.connstate.shard.WriteOutcome;
 import dev.connstate.store.ActiveSet;
+import dev.connstate.store.ClusterScan;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
 import dev.connstate.store.ReplicaAcks;
@@ -123,9 +124,13 @@ public final class HashStore implements ConnectionStore {
   private final Options options;
   private final ActiveSet active;
   private final ReplicaAcks replicaAcks;
+  private final ClusterScan clusterScan;
 
-  public HashStore(ManagedConnection connection, RedisKeys keys, Options options, ActiveSet active, int shard) {
+  /** @param clusterScan how to scan the keyspace in Redis Cluster; null outside it */
+  public HashStore(ManagedConnection connection, RedisKeys keys, Options options, ActiveSet active,
+                   ClusterScan clusterScan, int shard) {
     this.connection = connection;
+    this.clusterScan = clusterScan;
     this.keys = keys;
     this.options = options;
     this.active = active;
@@ -372,10 +377,10 @@ public final class HashStore implements ConnectionStore {
     return active.removeOrphans(handles);
   }
 
-  /** Outside Redis Cluster only: there each node has its own keyspace (see docs/consistency.md). */
+  /** In Redis Cluster every master is scanned in turn ({@link ClusterScan}). */
   @Override
   public Future<List<Long>> scanHandles() {
-    return options.cluster() ? Future.succeededFuture(List.of()) : active.scanHashes();
+    return clusterScan != null ? clusterScan.hashes(keys) : active.scanHashes();
   }
 
   @Override
