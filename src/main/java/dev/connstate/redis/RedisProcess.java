@@ -61,11 +61,20 @@ public final class RedisProcess implements AutoCloseable {
 
   /** A Sentinel on {@code port} monitoring the master {@code masterName} at 127.0.0.1:{@code masterPort}. */
   public static RedisProcess sentinel(Path binary, int port, Path dir, String masterName, int masterPort) {
+    return sentinel(binary, port, dir, List.of("sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+        "sentinel down-after-milliseconds " + masterName + " 5000"));
+  }
+
+  /**
+   * A Sentinel on {@code port} with the given lines of {@code sentinel.conf} (written to
+   * {@code dir}, which the Sentinel rewrites as it learns the topology), e.g.
+   * {@code sentinel monitor <name> 127.0.0.1 <port> <quorum>}. Ready once it monitors a master.
+   */
+  public static RedisProcess sentinel(Path binary, int port, Path dir, List<String> configLines) {
     Path config = dir.resolve("sentinel.conf");
     try {
       Files.createDirectories(dir);
-      Files.writeString(config, "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1\n"
-          + "sentinel down-after-milliseconds " + masterName + " 5000\n");
+      Files.writeString(config, String.join("\n", configLines) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -277,13 +277,17 @@ public final class ManagedConnection {
     return promise.future();
   }
 
+  /**
+   * A failure after which this connection is no use: it broke, or the node it reaches is a
+   * replica now ({@code READONLY}: demoted in a failover), so a new connection must find the master.
+   */
   private static boolean isConnectionFailure(Throwable cause) {
     if (cause instanceof java.io.IOException) {
       return true;
     }
     String message = cause.getMessage();
     return message != null && (message.contains("onnection is closed") || message.contains("onnection was closed")
-        || message.contains("Connection reset"));
+        || message.contains("Connection reset") || message.startsWith("READONLY"));
   }
 
   private void answered() {

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Blocking waits for tests (never on an event loop): for a future, or for a condition to become true. */
 public final class Await {
@@ -63,6 +64,36 @@ public final class Await {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
       }
+    }
+  }
+
+  /**
+   * Waits until {@code missing} answers null, checking every 50 ms, for a topology that settles
+   * by itself (a failover, a replica catching up). {@code missing} names what is not there yet; a
+   * check that throws (a node still down) counts as not yet. The timeout's message ends with the
+   * last thing found missing.
+   */
+  public static void settled(String what, Duration timeout, Supplier<String> missing) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last;
+    while ((last = ask(missing)) != null) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not true within " + timeout + ": " + what + "; still missing: " + last);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static String ask(Supplier<String> missing) {
+    try {
+      return missing.get();
+    } catch (RuntimeException | AssertionError e) {
+      return "(check failed: " + e.getMessage() + ")";
     }
   }
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>As a JUnit extension it serves one test class:
  * {@code @RegisterExtension static final TestRedis redis = TestRedis.perClass();}
  */
-public final class TestRedis implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final RedisProcess process;
   private Vertx vertx;
   private Redis client;
@@ -110,6 +110,7 @@ public final class TestRedis implements AutoCloseable, BeforeAllCallback, AfterA
     return Await.result(client.send(request));
   }
 
+  @Override
   public Map<String, String> hgetall(String key) {
     Response r = call("HGETALL", key);
     Map<String, String> out = new HashMap<>();
@@ -126,6 +127,7 @@ public final class TestRedis implements AutoCloseable, BeforeAllCallback, AfterA
     return out;
   }
 
+  @Override
   public Set<String> smembers(String key) {
     Set<String> out = new HashSet<>();
     Response r = call("SMEMBERS", key);
