@@ -1,5 +1,6 @@
 package dev.connstate.boot;
 
+import dev.connstate.config.ConfigException;
 import dev.connstate.config.SidecarConfig;
 import dev.connstate.events.EventSubscriber;
 import dev.connstate.ingress.CommandIngress;
@@ -117,6 +118,12 @@ public final class Sidecar {
     int shardCount = config.effectiveShards(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     RedisKeys keys = new RedisKeys(config.keyPrefix());
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
+    try {
+      // first: a bad client list or an unsafe bridge binding stops the start before anything runs
+      bridge = new BridgeServer(config.bridge(), metrics, problems);
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
     redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10), metrics);
     redisHealth.start();
@@ -193,7 +200,6 @@ public final class Sidecar {
   }
 
   private Future<Void> deployCommands() {
-    bridge = new BridgeServer(config.bridge(), metrics);
     return vertx.deployVerticle(new CommandIngress(new CommandParser(config.limits()), shards, metrics))
         .compose(id -> {
           commandDeployments.add(id);

@@ -69,7 +69,7 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       starting.get().toCompletionStage().toCompletableFuture().get();
     } catch (ExecutionException e) {
-      return 1;
+      return e.getCause() instanceof ConfigException ? 2 : 1;
     }
     stopped.await();
     return 0;

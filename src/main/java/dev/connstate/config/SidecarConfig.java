@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -62,9 +63,11 @@ public record SidecarConfig(
    *     sentinel and cluster 1)
    * @param replicaAckTimeoutMs how long one {@code WAIT} may block the shard's connection: the
    *     configured value, at most half of {@code criticalTimeoutMs}
+   * @param tlsCaFile PEM file of the CA that signed Redis's certificate ({@code rediss://}); null:
+   *     the JVM's trust store
    */
   public record RedisSettings(String url, RedisMode mode, String masterName, int maxPoolSize, int loadBatchSize,
-                              int criticalReplicas, long replicaAckTimeoutMs) {
+                              int criticalReplicas, long replicaAckTimeoutMs, String tlsCaFile) {
     /** True when no Redis is configured and {@code serve} must start its own. */
     public boolean embedded() {
       return url == null;
@@ -76,9 +79,43 @@ public record SidecarConfig(
     }
   }
 
-  /** TCP event-bus bridge settings; port 0 picks a free port. */
-  public record BridgeSettings(String host, int port, int maxFrameBytes, long requestTimeoutMs,
-                               int maxInflightPerClient, int maxWriteQueueBytes) {
+  /**
+   * TCP event-bus bridge settings (DESIGN §8); port 0 picks a free port. Sizes in bytes, times in ms.
+   *
+   * @param clients the clients configured inline ({@code name role sha256-hex} each)
+   * @param clientsFile a file of more such lines (a mounted secret), or null
+   * @param allowUnauthenticated bind an interface other than loopback with no clients configured
+   * @param authTimeoutMs a socket that has not authenticated by then is closed
+   * @param maxClients sockets at once; more are closed at once
+   * @param maxFrameBytes largest frame a client may send
+   * @param frameTimeoutMs a frame must arrive whole within this, or the socket is closed
+   * @param maxPendingFrameBytes bytes of partly received frames over all sockets; a frame that
+   *     would pass it is refused and its socket closed
+   * @param maxInflightPerClient unanswered requests per socket before it is no longer read
+   * @param maxWriteQueueBytes reply bytes queued for a socket before it is no longer read
+   * @param maxQueuedBytesPerClient reply bytes queued for a socket beyond which it is closed
+   * @param maxQueuedBytes reply bytes queued over all sockets beyond which the socket holding the
+   *     most is closed
+   */
+  public record BridgeSettings(String host, int port, List<ClientSpec> clients, String clientsFile,
+                               boolean allowUnauthenticated, long authTimeoutMs, int maxClients, int maxFrameBytes,
+                               long frameTimeoutMs, long maxPendingFrameBytes, long requestTimeoutMs,
+                               int maxInflightPerClient, int maxWriteQueueBytes, long maxQueuedBytesPerClient,
+                               long maxQueuedBytes, TlsSettings tls) {
+    /** True if the bridge listens only on a loopback address. */
+    public boolean loopbackOnly() {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+  }
+
+  /**
+   * TLS for the bridge: a PEM certificate and key turn it on; a client CA file requires client
+   * certificates, whose subject CN names the client.
+   */
+  public record TlsSettings(String certFile, String keyFile, String clientCaFile) {
+    public boolean enabled() {
+      return certFile != null;
+    }
   }
 
   /** Health and metrics HTTP settings; port 0 picks a free port. */
@@ -118,14 +155,34 @@ public record SidecarConfig(
         r.intIn("redis.maxPoolSize", 0, 1024),
         r.intIn("redis.loadBatchSize", 1, 100_000),
         replicas < 0 ? RedisSettings.defaultReplicas(mode) : replicas,
-        replicaAckTimeoutMs);
+        replicaAckTimeoutMs,
+        r.optionalString("redis.tls.caFile"));
     BridgeSettings bridge = new BridgeSettings(
         r.string("bridge.host"),
         r.intIn("bridge.port", 0, 65535),
+        r.clients("bridge.clients"),
+        r.optionalString("bridge.clientsFile"),
+        r.bool("bridge.allowUnauthenticated"),
+        r.longIn("bridge.authTimeoutMs", 100, 600_000),
+        r.intIn("bridge.maxClients", 1, 1_000_000),
         r.intIn("bridge.maxFrameBytes", 1024, 64 * 1024 * 1024),
+        r.longIn("bridge.frameTimeoutMs", 100, 3_600_000),
+        r.longIn("bridge.maxPendingFrameBytes", 1024 * 1024, 1L << 40),
         r.longIn("bridge.requestTimeoutMs", 1, 3_600_000),
         r.intIn("bridge.maxInflightPerClient", 1, 1_000_000),
-        r.intIn("bridge.maxWriteQueueBytes", 64 * 1024, 1024 * 1024 * 1024));
+        r.intIn("bridge.maxWriteQueueBytes", 64 * 1024, 1024 * 1024 * 1024),
+        r.longIn("bridge.maxQueuedBytesPerClient", 64 * 1024, 1L << 40),
+        r.longIn("bridge.maxQueuedBytes", 1024 * 1024, 1L << 40),
+        new TlsSettings(r.optionalString("bridge.tls.certFile"), r.optionalString("bridge.tls.keyFile"),
+            r.optionalString("bridge.tls.clientCaFile")));
+    if (bridge.tls().enabled() != (bridge.tls().keyFile() != null)) {
+      throw new ConfigException("bridge.tls.certFile and bridge.tls.keyFile (" + ConfigLoader.envName("bridge.tls.certFile")
+          + ", " + ConfigLoader.envName("bridge.tls.keyFile") + ") go together: set both for TLS, or neither");
+    }
+    if (bridge.tls().clientCaFile() != null && !bridge.tls().enabled()) {
+      throw new ConfigException("bridge.tls.clientCaFile needs bridge.tls.certFile and keyFile: client certificates "
+          + "are asked for only over TLS");
+    }
     HttpSettings http = new HttpSettings(r.string("http.host"), r.intIn("http.port", 0, 65535));
     Limits limits = new Limits(
         r.intIn("limits.maxKeyLength", 1, 1024),
@@ -133,7 +190,10 @@ public record SidecarConfig(
         r.intIn("limits.maxKeysPerUpdate", 1, 1000),
         r.intIn("limits.maxFieldLength", 1, 4096),
         r.intIn("limits.maxTouchHandles", 1, 100_000),
-        r.intIn("limits.maxListLimit", 1, 1_000_000));
+        r.intIn("limits.maxListLimit", 1, 1_000_000),
+        r.intIn("limits.maxMetadataKeys", 1, 100_000),
+        r.intIn("limits.maxMetadataBytes", 1024, 64 * 1024 * 1024),
+        r.intIn("limits.maxReplyBytes", 64 * 1024, 1024 * 1024 * 1024));
     StoreSchema schema = r.choice("store.schema", StoreSchema.class);
     if (schema != StoreSchema.HASH && redis.mode() == RedisMode.CLUSTER) {
       throw new ConfigException("store.schema (" + ConfigLoader.envName("store.schema") + "): '"
@@ -251,6 +311,26 @@ public record SidecarConfig(
         }
         throw invalid(path, "one of " + names, s);
       }
+    }
+
+    List<ClientSpec> clients(String path) {
+      Object v = value(path);
+      if (!(v instanceof JsonArray array)) {
+        throw invalid(path, "a list of 'name role sha256-hex' strings", v);
+      }
+      List<ClientSpec> clients = new java.util.ArrayList<>();
+      for (int i = 0; i < array.size(); i++) {
+        if (!(array.getValue(i) instanceof String line)) {
+          throw invalid(path + "[" + i + "]", "a string 'name role sha256-hex'", array.getValue(i));
+        }
+        try {
+          clients.add(ClientSpec.parse(line));
+        } catch (IllegalArgumentException e) {
+          // the line holds a digest, never a token: it may be shown
+          throw new ConfigException(path + "[" + i + "] (" + ConfigLoader.envName(path) + "): " + e.getMessage());
+        }
+      }
+      return List.copyOf(clients);
     }
 
     Set<String> stringSet(String path) {

@@ -67,18 +67,37 @@ final class RequestBody {
     if (value == null) {
       throw CommandFailure.badRequest(field, "required, " + HANDLE_EXPECTED);
     }
-    if (!(value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
-        || value instanceof BigInteger)) {
+    Long handle = integral(value);
+    if (handle == null || handle < 0 || handle > MAX_HANDLE) {
       throw CommandFailure.badRequest(field, HANDLE_EXPECTED + ", got " + shown(value));
     }
-    if (value instanceof BigInteger big && big.bitLength() > 63) {
-      throw CommandFailure.badRequest(field, HANDLE_EXPECTED + ", got " + big);
-    }
-    long handle = ((Number) value).longValue();
-    if (handle < 0 || handle > MAX_HANDLE) {
-      throw CommandFailure.badRequest(field, HANDLE_EXPECTED + ", got " + handle);
-    }
     return handle;
+  }
+
+  /**
+   * A JSON number with an integral value, however the client wrote it ({@code 3}, {@code 3.0},
+   * {@code 3e3}: Gson and C clients write these, DESIGN §8), within ±2^53 so that a double holds
+   * it exactly; null for anything else (a fraction, a string, a number out of that range).
+   */
+  static Long integral(Object value) {
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof BigInteger big) {
+      return big.bitLength() <= 63 ? big.longValue() : null;
+    }
+    if (value instanceof Double || value instanceof Float) {
+      double d = ((Number) value).doubleValue();
+      return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= MAX_HANDLE ? (long) d : null;
+    }
+    if (value instanceof BigDecimal decimal) {
+      try {
+        return decimal.stripTrailingZeros().scale() <= 0 ? decimal.longValueExact() : null;
+      } catch (ArithmeticException tooLarge) {
+        return null;
+      }
+    }
+    return null;
   }
 
   List<Long> handles(String field, int max) {
@@ -112,6 +131,7 @@ final class RequestBody {
       throw CommandFailure.badRequest(field, "expected a string of 1 to " + max
           + " characters without control characters, got " + shown(value));
     }
+    requireWholeCharacters(field, s);
     return s;
   }
 
@@ -131,11 +151,11 @@ final class RequestBody {
     if (value == null) {
       return otherwise;
     }
-    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min
-        || ((Number) value).longValue() > max) {
+    Long number = integral(value);
+    if (number == null || number < min || number > max) {
       throw CommandFailure.badRequest(field, "expected an integer from " + min + " to " + max + ", got " + shown(value));
     }
-    return ((Number) value).intValue();
+    return number.intValue();
   }
 
   PlayerRef playerRef(String field) {
@@ -144,6 +164,7 @@ final class RequestBody {
       throw CommandFailure.badRequest(field, (value == null ? "required, " : "") + PlayerRef.EXPECTED
           + (value == null ? "" : ", got " + shown(value)));
     }
+    requireWholeCharacters(field, s);
     try {
       return PlayerRef.parse(s);
     } catch (IllegalArgumentException e) {
@@ -173,6 +194,7 @@ final class RequestBody {
         throw CommandFailure.badRequest(field, "keys must be 1 to " + limits.maxKeyLength()
             + " characters without control characters, got " + shown(key));
       }
+      requireWholeCharacters(field, key);
       Object v = e.getValue();
       if (v == null && nullRemoves) {
         out.put(key, null);
@@ -183,6 +205,7 @@ final class RequestBody {
         throw CommandFailure.badRequest(path, "expected a string" + (nullRemoves ? " or null" : "")
             + ", got " + shown(v));
       }
+      requireWholeCharacters(path, s);
       int bytes = s.getBytes(StandardCharsets.UTF_8).length;
       if (bytes > limits.maxValueBytes()) {
         throw CommandFailure.badRequest(path, "expected at most " + limits.maxValueBytes() + " bytes (UTF-8), got "
@@ -208,6 +231,23 @@ final class RequestBody {
   /** Characters as a person counts them: code points, so an emoji is one, not two UTF-16 units. */
   private static int characters(String s) {
     return s.codePointCount(0, s.length());
+  }
+
+  /**
+   * Refuses a lone UTF-16 surrogate (a JSON {@code \ud800} without its pair): UTF-8 cannot hold
+   * it, so Redis would store {@code ?} while this sidecar holds the original — two keys in
+   * memory where Redis has one (DESIGN §8).
+   */
+  static void requireWholeCharacters(String field, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw CommandFailure.badRequest(field, "a lone UTF-16 surrogate (\\u" + Integer.toHexString(c)
+            + ") at character " + i + " is not a character: send whole characters (valid UTF-8)");
+      }
+    }
   }
 
   private static boolean hasControl(String s) {

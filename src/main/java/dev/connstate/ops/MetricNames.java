@@ -78,6 +78,21 @@ public final class MetricNames {
   public static final String FRAME_UNKNOWN_TYPE = "unknown_type";
   public static final String FRAME_MISSING_ADDRESS = "missing_address";
   public static final String FRAME_ACCESS_DENIED = "access_denied";
+  public static final String FRAME_UNAUTHENTICATED = "unauthenticated";
+  public static final String FRAME_FORBIDDEN = "forbidden";
+
+  /** Why the bridge closed a client's socket. */
+  public static final String CLOSED_TOO_MANY_CLIENTS = "too_many_clients";
+  public static final String CLOSED_AUTH_TIMEOUT = "auth_timeout";
+  public static final String CLOSED_FRAME_TOO_LARGE = "frame_too_large";
+  public static final String CLOSED_FRAME_TIMEOUT = "frame_timeout";
+  public static final String CLOSED_FRAME_BUDGET = "frame_budget";
+  public static final String CLOSED_REPLY_BACKLOG = "reply_backlog";
+  public static final String CLOSED_REPLY_BUDGET = "reply_budget";
+
+  /** How a bridge authentication ended. */
+  public static final String AUTH_OK = "ok";
+  public static final String AUTH_REFUSED = "refused";
 
   public static final String COMMANDS = metric("commands",
       "Commands answered, by address and outcome (ok, or the failure code 400/404/409/503/500)",
@@ -133,7 +148,23 @@ public final class MetricNames {
   public static final String BRIDGE_FRAMES_REJECTED = metric("bridge.frames.rejected",
       "Bridge frames answered with an error or a closed socket, by reason",
       label("reason", List.of(FRAME_TOO_LARGE, FRAME_INVALID_JSON, FRAME_INVALID, FRAME_UNKNOWN_TYPE,
-          FRAME_MISSING_ADDRESS, FRAME_ACCESS_DENIED)));
+          FRAME_MISSING_ADDRESS, FRAME_ACCESS_DENIED, FRAME_UNAUTHENTICATED, FRAME_FORBIDDEN)));
+  public static final String BRIDGE_CLIENTS_CLOSED = metric("bridge.clients.closed",
+      "Bridge sockets the sidecar closed to protect itself, by reason (too_many_clients, auth_timeout, "
+          + "frame_too_large, frame_timeout, frame_budget, reply_backlog, reply_budget)",
+      label("reason", List.of(CLOSED_TOO_MANY_CLIENTS, CLOSED_AUTH_TIMEOUT, CLOSED_FRAME_TOO_LARGE,
+          CLOSED_FRAME_TIMEOUT, CLOSED_FRAME_BUDGET, CLOSED_REPLY_BACKLOG, CLOSED_REPLY_BUDGET)));
+  public static final String BRIDGE_AUTHENTICATIONS = metric("bridge.authentications",
+      "Bridge authentications, by outcome (ok, refused)", label("outcome", List.of(AUTH_OK, AUTH_REFUSED)));
+  public static final String BRIDGE_QUEUED_BYTES = metric("bridge.queued.bytes",
+      "Reply and event bytes queued for bridge sockets, over all of them (bounded by bridge.maxQueuedBytes)");
+  public static final String BRIDGE_PENDING_FRAME_BYTES = metric("bridge.pending.frame.bytes",
+      "Bytes of partly received bridge frames, over all sockets (bounded by bridge.maxPendingFrameBytes)");
+  public static final String METADATA_LIMIT = metric("metadata.limit",
+      "Changes refused (400) because the connection would pass limits.maxMetadataKeys or maxMetadataBytes");
+  public static final String OVERSIZED_RECORDS = metric("oversized.records",
+      "Stored connections past the metadata limits, loaded without their metadata (written by hand or by an "
+          + "older version)");
   public static final String BRIDGE_EVENTS_DROPPED = metric("bridge.events.dropped",
       "Events not delivered to a bridge client that was not reading fast enough");
   public static final String HISTORY_LOST = metric("history.lost",

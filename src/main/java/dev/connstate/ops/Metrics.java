@@ -31,7 +31,9 @@ public final class Metrics {
       MetricNames.REDIS_CONNECT_FAILURES, MetricNames.WRITES_COALESCED, MetricNames.WRITES_REJECTED,
       MetricNames.EVENTS_RECEIVED, MetricNames.EVENTS_PUBLISHED, MetricNames.RESYNC_EVENTS, MetricNames.REREADS,
       MetricNames.BRIDGE_FRAMES_REJECTED, MetricNames.BRIDGE_EVENTS_DROPPED, MetricNames.LEGACY_READS,
-      MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST);
+      MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST,
+      MetricNames.BRIDGE_CLIENTS_CLOSED, MetricNames.BRIDGE_AUTHENTICATIONS, MetricNames.METADATA_LIMIT,
+      MetricNames.OVERSIZED_RECORDS);
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
@@ -117,6 +119,22 @@ public final class Metrics {
 
   public void bridgeRejected(String reason) {
     counter(MetricNames.BRIDGE_FRAMES_REJECTED, "reason", reason).increment();
+  }
+
+  public void bridgeClosed(String reason) {
+    counter(MetricNames.BRIDGE_CLIENTS_CLOSED, "reason", reason).increment();
+  }
+
+  public void bridgeAuthentication(String outcome) {
+    counter(MetricNames.BRIDGE_AUTHENTICATIONS, "outcome", outcome).increment();
+  }
+
+  public void metadataLimit() {
+    counter(MetricNames.METADATA_LIMIT).increment();
+  }
+
+  public void oversizedRecord() {
+    counter(MetricNames.OVERSIZED_RECORDS).increment();
   }
 
   public void bridgeEventDropped() {

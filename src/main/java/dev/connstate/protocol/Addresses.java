@@ -19,6 +19,10 @@ public final class Addresses {
   public static final String LIST = PREFIX + "list";
   public static final String BY_PLAYER = PREFIX + "byPlayer";
   public static final String STATS = PREFIX + "stats";
+  /** Authenticates a bridge socket (DESIGN §8); answered by the bridge itself. */
+  public static final String AUTH = PREFIX + "auth";
+  /** Ties a bridge socket to a client session (DESIGN §7). */
+  public static final String SESSION = PREFIX + "session";
   /** Change events, published once per stored change (own and other sidecars'). */
   public static final String EVENTS = PREFIX + "events";
 

@@ -41,7 +41,7 @@ class ConfigLoaderTest {
     assertThat(c.schema()).isEqualTo(SidecarConfig.StoreSchema.HASH);
     assertThat(c.criticalTimeoutMs()).isEqualTo(2000);
     assertThat(c.connectionTtlMs()).isEqualTo(86_400_000);
-    assertThat(c.limits()).isEqualTo(new Limits(128, 4096, 64, 255, 1000, 10_000));
+    assertThat(c.limits()).isEqualTo(new Limits(128, 4096, 64, 255, 1000, 10_000, 256, 65_536, 1_048_576));
   }
 
   @Test

@@ -1,124 +1,202 @@
 package dev.connstate.ingress.bridge;
 
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
+import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.protocol.FailureCode;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One bridge client's socket. Reads length-prefixed frames, answers each malformed one with
- * an {@code err} frame (or, when the stream cannot be resynchronised — a length over
- * {@code maxFrameBytes} — with an {@code err} frame and a closed socket), forwards requests to
- * the command addresses and their replies back, and delivers {@code connstate.events} to a
- * client that registered for it.
+ * One bridge client's socket (DESIGN §8). Frames come in through a {@link FrameReader} (size,
+ * time and memory limits); a socket speaks for no one until it authenticates (a {@code token}
+ * header, {@code connstate.auth}, or a TLS client certificate), unless the bridge has no
+ * clients configured; then each request goes to a command address its role allows, and the
+ * reply comes back. Bad frames are answered with {@code err} frames whose {@code message} is
+ * the stock bridge's reason word.
  *
- * <p>Back-pressure: the socket stops being read while {@code maxInflightPerClient} requests
- * are unanswered or its write queue is full; an event that finds the write queue full is
- * dropped for this client, counted and logged (its version gap tells the client to re-read).
+ * <p>Memory it can hold is bounded: the socket is no longer read while
+ * {@code maxInflightPerClient} requests are unanswered or {@code maxWriteQueueBytes} of
+ * replies wait; past {@code maxQueuedBytesPerClient} of queued replies it is closed, and when
+ * all sockets together pass {@code maxQueuedBytes} the server closes the one holding the most.
+ * Everything is counted; every log line goes through the rate limiter. Confined to the
+ * bridge's event loop.
  */
-final class BridgeSession {
+final class BridgeSession implements FrameReader.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeSession.class);
 
   private final NetSocket socket;
-  private final EventBus eventBus;
+  private final Vertx vertx;
+  private final BridgeContext bridge;
   private final SidecarConfig.BridgeSettings settings;
   private final Metrics metrics;
-  private final Runnable onClose;
-  private final RecordParser parser = RecordParser.newFixed(4);
+  private final RateLimitedLog problems;
   private final Map<String, MessageConsumer<Object>> registrations = new HashMap<>();
-  private boolean readingLength = true;
+  private final FrameReader reader;
+  private final String remote;
+  private Principal principal;
+  private long authTimer = -1;
   private boolean closed;
   private boolean paused;
   private int inflight;
+  private long queuedBytes;
 
-  /** {@code onClose} runs once when the socket closes (a socket has only one close handler: this one). */
-  BridgeSession(NetSocket socket, EventBus eventBus, SidecarConfig.BridgeSettings settings, Metrics metrics,
-                Runnable onClose) {
+  BridgeSession(NetSocket socket, Vertx vertx, BridgeContext bridge, Principal certified) {
     this.socket = socket;
-    this.eventBus = eventBus;
-    this.settings = settings;
-    this.metrics = metrics;
-    this.onClose = onClose;
+    this.vertx = vertx;
+    this.bridge = bridge;
+    this.settings = bridge.settings();
+    this.metrics = bridge.metrics();
+    this.problems = bridge.problems();
+    this.remote = String.valueOf(socket.remoteAddress());
+    this.reader = new FrameReader(vertx, settings.maxFrameBytes(), settings.frameTimeoutMs(), bridge.pendingFrames(),
+        this);
+    this.principal = bridge.clients().open() ? Principal.UNAUTHENTICATED : certified;
   }
 
   void start() {
     socket.setWriteQueueMaxSize(settings.maxWriteQueueBytes());
-    parser.handler(this::record);
-    socket.handler(parser);
+    socket.handler(reader);
     socket.drainHandler(v -> resumeIfPossible());
     socket.closeHandler(v -> closed());
-    socket.exceptionHandler(e -> LOG.debug("bridge client {}: {}", socket.remoteAddress(), e.getMessage()));
+    socket.exceptionHandler(e -> LOG.debug("bridge client {}: {}", remote, e.getMessage()));
+    if (principal == null) {
+      authTimer = vertx.setTimer(settings.authTimeoutMs(), id -> {
+        authTimer = -1;
+        if (principal == null) {
+          closeFor(MetricNames.CLOSED_AUTH_TIMEOUT, "not authenticated within " + settings.authTimeoutMs() + " ms",
+              true);
+        }
+      });
+    }
   }
 
-  private void record(Buffer record) {
+  /** Reply bytes queued for this socket and not yet written to it. */
+  long queuedBytes() {
+    return queuedBytes;
+  }
+
+  @Override
+  public void frame(Buffer payload) {
     if (closed) {
       return;
     }
-    if (readingLength) {
-      long length = record.getUnsignedInt(0);
-      if (length > settings.maxFrameBytes()) {
-        reject("frame_too_large", "frame_too_large: a frame of " + length + " bytes exceeds the limit of "
-            + settings.maxFrameBytes() + " bytes; closing the connection");
-        close();
-      } else if (length == 0) {
-        reject("invalid_json", "invalid_json: empty frame");
-      } else {
-        readingLength = false;
-        parser.fixedSizeMode((int) length);
-      }
-    } else {
-      readingLength = true;
-      parser.fixedSizeMode(4);
-      frame(record);
-    }
-  }
-
-  private void frame(Buffer payload) {
     JsonObject frame;
     try {
-      Object decoded = io.vertx.core.json.Json.decodeValue(payload);
+      Object decoded = Json.decodeValue(payload);
       if (!(decoded instanceof JsonObject object)) {
-        reject("invalid_frame", "invalid_frame: expected a JSON object");
+        reject(MetricNames.FRAME_INVALID, "expected a JSON object");
         return;
       }
       frame = object;
     } catch (DecodeException e) {
-      reject("invalid_json", "invalid_json: " + firstLine(e.getMessage()));
+      reject(MetricNames.FRAME_INVALID_JSON, firstLine(e.getMessage()));
       return;
     }
+    dispatch(frame);
+  }
+
+  @Override
+  public void empty() {
+    reject(MetricNames.FRAME_INVALID_JSON, "empty frame");
+  }
+
+  @Override
+  public void fatal(String reason, String detail) {
+    closeFor(reason, detail, true);
+  }
+
+  private void dispatch(JsonObject frame) {
     Object type = frame.getValue(Frames.TYPE);
     if (Frames.PING.equals(type)) {
       write(new JsonObject().put(Frames.TYPE, Frames.PONG));
       return;
     }
     if (!(type instanceof String kind) || !Frames.ADDRESSED_TYPES.contains(kind)) {
-      reject("unknown_type", "unknown_type: " + (type == null ? "no type" : io.vertx.core.json.Json.encode(type))
+      reject(MetricNames.FRAME_UNKNOWN_TYPE, (type == null ? "no type" : Json.encode(type))
           + " (expected send, publish, register, unregister or ping)");
       return;
     }
     Object address = frame.getValue("address");
     if (!(address instanceof String target) || target.isEmpty()) {
-      reject("missing_address", "missing_address: a " + kind + " frame needs an address");
+      reject(MetricNames.FRAME_MISSING_ADDRESS, "a " + kind + " frame needs an address");
       return;
     }
-    switch (kind) {
-      case Frames.SEND, Frames.PUBLISH -> send(frame, target);
-      case Frames.REGISTER -> register(target);
-      default -> unregister(target);
+    boolean request = Frames.SEND.equals(kind) || Frames.PUBLISH.equals(kind);
+    if (principal == null && !authenticatedBy(frame) && !(request && Addresses.AUTH.equals(target))) {
+      refuse(frame, target, FailureCode.UNAUTHENTICATED, MetricNames.FRAME_UNAUTHENTICATED,
+          "unauthenticated: send connstate.auth {\"token\": …} or a \"token\" header first");
+      return;
+    }
+    if (request && Addresses.AUTH.equals(target)) {
+      authenticate(frame);
+    } else if (request) {
+      send(frame, target);
+    } else if (Frames.REGISTER.equals(kind)) {
+      register(target);
+    } else {
+      unregister(target);
+    }
+  }
+
+  /** A {@code token} header authenticates the socket; it is taken out of the frame either way. */
+  private boolean authenticatedBy(JsonObject frame) {
+    if (!(frame.getValue("headers") instanceof JsonObject headers) || !(headers.remove("token") instanceof String token)) {
+      return false;
+    }
+    return accept(token);
+  }
+
+  private boolean accept(String token) {
+    Principal client = bridge.clients().byToken(token).orElse(null);
+    if (client == null) {
+      metrics.bridgeAuthentication(MetricNames.AUTH_REFUSED);
+      problems.warn("bridge authentication refused: the token is not valid", remote, null);
+      return false;
+    }
+    metrics.bridgeAuthentication(MetricNames.AUTH_OK);
+    if (principal == null || !principal.equals(client)) {
+      LOG.info("bridge client {} authenticated as {} ({})", remote, client.name(), client.role().wire());
+    }
+    principal = client;
+    if (authTimer >= 0) {
+      vertx.cancelTimer(authTimer);
+      authTimer = -1;
+    }
+    return true;
+  }
+
+  /** {@code connstate.auth {"token": …}}, answered by the bridge itself: {@code {"client", "role"}}. */
+  private void authenticate(JsonObject frame) {
+    String replyAddress = replyAddress(frame);
+    Object token = frame.getValue("body") instanceof JsonObject body ? body.getValue("token") : null;
+    if (!(token instanceof String text) || text.isEmpty()) {
+      refuse(frame, Addresses.AUTH, FailureCode.BAD_REQUEST, MetricNames.FRAME_INVALID,
+          "token: required, a non-empty string");
+      return;
+    }
+    if (!bridge.clients().open() && !accept(text)) {
+      refuse(frame, Addresses.AUTH, FailureCode.UNAUTHENTICATED, MetricNames.FRAME_UNAUTHENTICATED,
+          "unauthenticated: the token is not valid");
+      return;
+    }
+    if (replyAddress != null) {
+      write(Frames.encodeMessage(replyAddress, new JsonObject().put("client", principal.name())
+          .put("role", principal.role().wire()), true));
     }
   }
 
@@ -127,25 +205,34 @@ final class BridgeSession {
     return line.length() > 200 ? line.substring(0, 200) + "…" : line;
   }
 
+  /** The reply address; an empty one is an address too (the stock bridge answers it). */
+  private static String replyAddress(JsonObject frame) {
+    return frame.getValue("replyAddress") instanceof String s ? s : null;
+  }
+
   /**
    * A send (or a publish: a command address has exactly one consumer, so it is a send) is
    * forwarded as a request. Without a replyAddress the reply is not sent back, but the request
    * still counts against maxInflightPerClient, so fire-and-forget traffic gets back-pressure too.
    */
   private void send(JsonObject frame, String address) {
-    Object reply = frame.getValue("replyAddress");
-    String replyAddress = reply instanceof String s && !s.isEmpty() ? s : null;
-    if (!inboundAllowed(address)) {
+    String replyAddress = replyAddress(frame);
+    if (!Addresses.COMMANDS.contains(address)) {
       denied(replyAddress, address);
+      return;
+    }
+    if (!principal.role().allows(address)) {
+      refuse(frame, address, FailureCode.FORBIDDEN, MetricNames.FRAME_FORBIDDEN, "forbidden: client "
+          + principal.name() + " has the role " + principal.role().wire() + ", which may not send " + address);
       return;
     }
     inflight++;
     pauseIfNeeded();
-    eventBus.request(address, frame.getValue("body"), options(frame)).onComplete(ar -> {
+    bridge.eventBus().request(address, frame.getValue("body"), options(frame)).onComplete(ar -> {
       inflight--;
       if (replyAddress == null) {
         if (ar.failed()) {
-          LOG.debug("bridge client {}: a {} sent without replyAddress failed: {}", socket.remoteAddress(), address,
+          LOG.debug("bridge client {}: a {} sent without replyAddress failed: {}", remote, address,
               ar.cause().getMessage());
         }
       } else if (ar.succeeded()) {
@@ -165,29 +252,27 @@ final class BridgeSession {
       return;
     }
     if (!registrations.containsKey(address)) {
-      registrations.put(address, eventBus.consumer(address, message -> deliver(address, message.body())));
+      registrations.put(address, bridge.eventBus().consumer(address, message -> deliver(address, message.body())));
     }
   }
 
   private void unregister(String address) {
     MessageConsumer<Object> consumer = registrations.remove(address);
     if (consumer != null) {
-      consumer.unregister().onFailure(e -> LOG.warn("bridge client {}: unregistering {} failed",
-          socket.remoteAddress(), address, e));
+      consumer.unregister().onFailure(e -> LOG.warn("bridge client {}: unregistering {} failed", remote, address, e));
     }
   }
 
   private void deliver(String address, Object body) {
+    if (closed) {
+      return;
+    }
     if (socket.writeQueueFull()) {
       metrics.bridgeEventDropped();
-      LOG.debug("bridge client {} is not reading; dropped an event", socket.remoteAddress());
+      LOG.debug("bridge client {} is not reading; dropped an event", remote);
       return;
     }
     write(Frames.encodeMessage(address, body, false));
-  }
-
-  private static boolean inboundAllowed(String address) {
-    return Addresses.COMMANDS.contains(address);
   }
 
   private DeliveryOptions options(JsonObject frame) {
@@ -203,15 +288,21 @@ final class BridgeSession {
   }
 
   private void denied(String replyAddress, String address) {
-    metrics.bridgeRejected("access_denied");
-    LOG.debug("bridge client {} was refused address {}", socket.remoteAddress(), address);
+    metrics.bridgeRejected(MetricNames.FRAME_ACCESS_DENIED);
+    problems.warn("bridge client refused an address outside the command set", remote + " → " + address, null);
     write(Frames.denied(replyAddress, address, FailureCode.FORBIDDEN));
   }
 
-  private void reject(String reason, String message) {
+  private void refuse(JsonObject frame, String address, int code, String reason, String message) {
     metrics.bridgeRejected(reason);
-    LOG.info("bridge client {} sent a bad frame: {}", socket.remoteAddress(), message);
-    write(Frames.error(message));
+    problems.warn("bridge client refused (" + reason + ")", remote + " → " + address, null);
+    write(Frames.refused(replyAddress(frame), address, code, reason, message));
+  }
+
+  private void reject(String reason, String detail) {
+    metrics.bridgeRejected(reason);
+    problems.warn("bridge client sent a bad frame (" + reason + ")", remote + ": " + detail, null);
+    write(Frames.error(reason, detail));
   }
 
   private void write(JsonObject frame) {
@@ -219,9 +310,26 @@ final class BridgeSession {
   }
 
   private void write(Buffer frame) {
-    if (!closed) {
-      socket.write(frame).onFailure(e -> LOG.debug("bridge client {} is gone: {}",
-          socket.remoteAddress(), e.getMessage()));
+    if (closed) {
+      return;
+    }
+    int bytes = frame.length();
+    queuedBytes += bytes;
+    boolean overBudget = bridge.queued().take(bytes);
+    socket.write(frame).onComplete(ar -> {
+      queuedBytes -= bytes;
+      bridge.queued().give(bytes);
+      if (ar.failed()) {
+        LOG.debug("bridge client {} is gone: {}", remote, ar.cause().getMessage());
+      }
+      resumeIfPossible();
+    });
+    if (queuedBytes > settings.maxQueuedBytesPerClient()) {
+      closeFor(MetricNames.CLOSED_REPLY_BACKLOG, queuedBytes + " bytes of replies wait for a client that does not "
+          + "read (limit bridge.maxQueuedBytesPerClient " + settings.maxQueuedBytesPerClient() + ")", false);
+    } else if (overBudget) {
+      bridge.shed();
+    } else {
       pauseIfNeeded();
     }
   }
@@ -240,16 +348,33 @@ final class BridgeSession {
     }
   }
 
-  private void close() {
+  /**
+   * Closes the socket to protect the sidecar, counted and logged (rate-limited); {@code tell}:
+   * an {@code err} frame says why first, for a client that still reads.
+   */
+  void closeFor(String reason, String detail, boolean tell) {
+    if (closed) {
+      return;
+    }
+    metrics.bridgeClosed(reason);
+    problems.warn("bridge client closed (" + reason + ")", remote + ": " + detail, null);
+    if (tell) {
+      write(Frames.error(reason, detail));
+    }
     closed = true;
-    socket.close().onFailure(e -> LOG.debug("closing bridge client {}: {}", socket.remoteAddress(), e.getMessage()));
+    reader.stop();
+    socket.close().onFailure(e -> LOG.debug("closing bridge client {}: {}", remote, e.getMessage()));
   }
 
   private void closed() {
     closed = true;
-    onClose.run();
+    reader.stop();
+    if (authTimer >= 0) {
+      vertx.cancelTimer(authTimer);
+    }
+    bridge.closed(this);
     registrations.values().forEach(c -> c.unregister().onFailure(e -> LOG.warn("bridge client {}: unregistering {}"
-        + " failed", socket.remoteAddress(), c.address(), e)));
+        + " failed", remote, c.address(), e)));
     registrations.clear();
   }
 }

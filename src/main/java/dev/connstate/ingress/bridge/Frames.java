@@ -66,8 +66,25 @@ final class Frames {
     return frame;
   }
 
-  /** A frame the bridge cannot act on: {@code message} says why. */
-  static JsonObject error(String message) {
-    return new JsonObject().put(TYPE, ERR).put("message", message);
+  /**
+   * A frame the bridge cannot act on. {@code message} is the reason word alone
+   * ({@code missing_address} …), exactly as the stock bridge writes it where it has one, so that
+   * clients comparing it keep working; {@code detail} says more, for people.
+   */
+  static JsonObject error(String reason, String detail) {
+    return new JsonObject().put(TYPE, ERR).put("message", reason).put("detail", detail);
+  }
+
+  /**
+   * A frame refused for who sent it ({@code 401}, {@code 403}): a failed request to the reply
+   * address when the frame had one, else an {@code err} frame with the reason word.
+   */
+  static JsonObject refused(String replyAddress, String sourceAddress, int code, String reason, String message) {
+    if (replyAddress == null) {
+      return error(reason, message).put("failureCode", code);
+    }
+    return new JsonObject().put(TYPE, ERR).put("address", replyAddress).put("sourceAddress", sourceAddress)
+        .put("failureCode", code).put("failureType", io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE.name())
+        .put("message", message);
   }
 }

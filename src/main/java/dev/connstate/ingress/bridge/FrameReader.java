@@ -1,0 +1,112 @@
+package dev.connstate.ingress.bridge;
+
+import dev.connstate.ops.MetricNames;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.parsetools.RecordParser;
+
+/**
+ * Reads the length-prefixed frames of one bridge socket (DESIGN appendix) within the limits of
+ * §8: a frame longer than {@code maxFrameBytes}, one that does not arrive whole within
+ * {@code frameTimeoutMs} of its length, or one the shared budget of partly received frames has
+ * no room for ends the socket, since the stream cannot be resynchronised. What a half-sent
+ * frame holds in memory is therefore bounded over all sockets.
+ */
+final class FrameReader implements Handler<Buffer> {
+  /** What the reader hands on. */
+  interface Listener {
+    /** One whole frame's payload. */
+    void frame(Buffer payload);
+
+    /** A frame of length 0. */
+    void empty();
+
+    /** The stream must end: {@code reason} is a {@link MetricNames} CLOSED_ value, {@code detail} for people. */
+    void fatal(String reason, String detail);
+  }
+
+  private final Vertx vertx;
+  private final int maxFrameBytes;
+  private final long frameTimeoutMs;
+  private final ByteBudget pending;
+  private final Listener listener;
+  private final RecordParser parser = RecordParser.newFixed(4);
+  private boolean readingLength = true;
+  private long reserved;
+  private long deadline = -1;
+  private boolean stopped;
+
+  FrameReader(Vertx vertx, int maxFrameBytes, long frameTimeoutMs, ByteBudget pending, Listener listener) {
+    this.vertx = vertx;
+    this.maxFrameBytes = maxFrameBytes;
+    this.frameTimeoutMs = frameTimeoutMs;
+    this.pending = pending;
+    this.listener = listener;
+    parser.handler(this::record);
+  }
+
+  @Override
+  public void handle(Buffer bytes) {
+    if (!stopped) {
+      parser.handle(bytes);
+    }
+  }
+
+  /** The socket is gone: gives back what a half-read frame held. */
+  void stop() {
+    stopped = true;
+    release();
+  }
+
+  private void record(Buffer record) {
+    if (stopped) {
+      return;
+    }
+    if (readingLength) {
+      length(record.getUnsignedInt(0));
+    } else {
+      release();
+      readingLength = true;
+      parser.fixedSizeMode(4);
+      listener.frame(record);
+    }
+  }
+
+  private void length(long length) {
+    if (length > maxFrameBytes) {
+      fatal(MetricNames.CLOSED_FRAME_TOO_LARGE, "a frame of " + length + " bytes exceeds the limit of "
+          + maxFrameBytes + " bytes");
+    } else if (length == 0) {
+      listener.empty();
+    } else if (!pending.tryTake(length)) {
+      fatal(MetricNames.CLOSED_FRAME_BUDGET, "the bridge holds too many partly received frames to take one of "
+          + length + " bytes now");
+    } else {
+      reserved = length;
+      readingLength = false;
+      parser.fixedSizeMode((int) length);
+      deadline = vertx.setTimer(frameTimeoutMs, id -> {
+        deadline = -1;
+        fatal(MetricNames.CLOSED_FRAME_TIMEOUT, "a frame of " + length + " bytes did not arrive whole within "
+            + frameTimeoutMs + " ms");
+      });
+    }
+  }
+
+  private void fatal(String reason, String detail) {
+    stop();
+    listener.fatal(reason, detail);
+  }
+
+  private void release() {
+    if (deadline >= 0) {
+      vertx.cancelTimer(deadline);
+      deadline = -1;
+    }
+    if (reserved > 0) {
+      pending.give(reserved);
+      reserved = 0;
+    }
+  }
+}
