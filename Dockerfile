@@ -16,9 +16,10 @@ WORKDIR /app
 COPY --from=build /src/target/connstate.jar /app/connstate.jar
 COPY config/connstate.json /app/config/connstate.json
 USER connstate
-# In a container the bridge must accept connections from outside the container.
-ENV CONNSTATE_BRIDGE_HOST=0.0.0.0 \
-    CONNSTATE_HTTP_HOST=0.0.0.0
+# Safe as shipped (DESIGN §8): the bridge stays on the container's loopback, for a server in the
+# same pod; to expose it, configure clients (CONNSTATE_BRIDGE_CLIENTS_FILE, a mounted secret) and
+# set CONNSTATE_BRIDGE_HOST=0.0.0.0 (docs/security.md). Health and metrics answer everywhere.
+ENV CONNSTATE_HTTP_HOST=0.0.0.0
 EXPOSE 7000 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD curl -fsS "http://127.0.0.1:${CONNSTATE_HTTP_PORT:-8080}/health/live" || exit 1

@@ -33,7 +33,10 @@ class ConcurrencyIT {
   @DisplayName("1,000 concurrent updates of 1,000 distinct keys to one handle, through several clients at once, "
       + "are all present afterwards, in the sidecar and in Redis")
   void noUpdateIsLost() throws Exception {
-    try (TestSidecar sidecar = TestSidecar.start(redis, TestSidecar.newPrefix("concurrency"), "concurrency")) {
+    // 1,000 keys on one connection: past the default limits.maxMetadataKeys (256), raised here
+    JsonObject roomy = new JsonObject().put("limits", new JsonObject().put("maxMetadataKeys", 2_000)
+        .put("maxMetadataBytes", 1_048_576));
+    try (TestSidecar sidecar = TestSidecar.start(redis, TestSidecar.newPrefix("concurrency"), "concurrency", roomy)) {
       long handle = 4242;
       Await.result(sidecar.client().register(handle, "10.0.0.2:2", "host", "websocket"));
       int writers = BRIDGE_CLIENTS + EVENT_BUS_CLIENTS;

@@ -6,12 +6,14 @@ import dev.connstate.events.EventSubscriber;
 import dev.connstate.ingress.CommandIngress;
 import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
+import dev.connstate.ops.FatalErrors;
 import dev.connstate.ops.HealthReport;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.OpsServer;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.ops.RedisHealth;
+import dev.connstate.ops.Secrets;
 import dev.connstate.redis.RedisClients;
 import dev.connstate.redis.RedisConnector;
 import dev.connstate.redis.ReplicaCheck;
@@ -88,6 +90,7 @@ public final class Sidecar {
         .with(new VertxOptions().setMetricsOptions(metricsOptions(config)))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
+    FatalErrors.install(vertx);
     Sidecar sidecar = new Sidecar(config, redisUrl, vertx, registry);
     // completed outside Vert.x: after a failed boot, Vert.x is closed before the caller hears of it
     Promise<Sidecar> started = Promise.promise();
@@ -137,7 +140,7 @@ public final class Sidecar {
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
     }
-    shards = new Shards(shardList, totals, redisHealth::last);
+    shards = new Shards(shardList, totals, redisHealth::last, config.limits().maxReplyBytes());
     reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
     resyncRequests.serveWith(reloader::resync);
     EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
@@ -146,7 +149,7 @@ public final class Sidecar {
         config.maxPendingHandles(), this::startupState, this::bridgeState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
-        config.instanceId(), redisUrl, config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
+        config.instanceId(), Secrets.redact(redisUrl), config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
     return vertx.deployVerticle(ops)
         .compose(id -> sentinel == null ? Future.succeededFuture() : sentinel.start())
         .compose(v -> ReplicaCheck.run(redis, config.redis()))

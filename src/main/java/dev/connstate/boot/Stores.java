@@ -41,7 +41,7 @@ final class Stores {
     }
     HashStore.Options options = new HashStore.Options(config.instanceId(), config.connectionTtlMs(), cluster,
         config.schema() == SidecarConfig.StoreSchema.DUAL, config.redis().criticalReplicas(),
-        config.redis().replicaAckTimeoutMs());
+        config.redis().replicaAckTimeoutMs(), config.limits().maxMetadataKeys(), config.limits().maxMetadataBytes());
     return (vertx, shard) -> {
       ManagedConnection connection = new ManagedConnection(vertx, connector, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));

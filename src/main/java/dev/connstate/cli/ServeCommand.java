@@ -5,8 +5,10 @@ import dev.connstate.boot.Sidecar;
 import dev.connstate.config.ConfigException;
 import dev.connstate.config.ConfigLoader;
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ops.FatalErrors;
 import dev.connstate.redis.RedisProcess;
 import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,6 +41,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    FatalErrors.installProcessWide();
+    if (!ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+ExitOnOutOfMemoryError")) {
+      LOG.info("started without -XX:+ExitOnOutOfMemoryError: connstate halts itself on the out-of-memory errors it "
+          + "sees; the JVM flag (as in the Docker image) makes that certain for all of them");
+    }
     SidecarConfig config;
     ConfigLoader loader = new ConfigLoader();
     try {

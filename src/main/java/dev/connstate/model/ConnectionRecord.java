@@ -211,6 +211,23 @@ public final class ConnectionRecord {
         .put(Fields.METADATA, meta);
   }
 
+  /**
+   * About how many bytes {@link #toJson()} encodes to (characters of every field and metadata key
+   * and value, plus the JSON around them), for bounding the size of a reply without encoding it.
+   */
+  public int estimatedJsonBytes() {
+    long bytes = 200L + length(playerRef) + length(ipAddress) + length(hostname) + length(connectionType)
+        + length(owner);
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      bytes += 6L + e.getKey().length() + e.getValue().length();
+    }
+    return (int) Math.min(Integer.MAX_VALUE, bytes);
+  }
+
+  private static int length(String s) {
+    return s == null ? 0 : s.length();
+  }
+
   public long handle() {
     return handle;
   }

@@ -50,11 +50,12 @@ public final class RateLimitedLog {
       w.suppressed = 0;
       w.lastLogged = now;
     }
-    String reason = cause == null ? "" : ": " + (cause.getMessage() != null ? cause.getMessage() : cause.toString());
+    String reason = cause == null ? "" : ": " + Secrets.redact(cause.getMessage() != null ? cause.getMessage()
+        : cause.toString());
     if (count == 1) {
-      log.warn("{} ({}){}", kind, sample, reason);
+      log.warn("{} ({}){}", kind, Secrets.redact(sample), reason);
     } else {
-      log.warn("{}: {} times since the last report, e.g. {}{}", kind, count, sample, reason);
+      log.warn("{}: {} times since the last report, e.g. {}{}", kind, count, Secrets.redact(sample), reason);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.connstate.redis;
 
+import dev.connstate.ops.Secrets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -228,6 +229,6 @@ public final class SentinelMaster implements RedisConnector {
 
   /** An endpoint without its password, for logs. */
   private static String redact(String endpoint) {
-    return endpoint.replaceAll("//([^:@/]*):[^@/]*@", "//$1:***@");
+    return Secrets.redact(endpoint);
   }
 }

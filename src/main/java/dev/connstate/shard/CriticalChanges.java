@@ -9,6 +9,7 @@ import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -29,6 +30,7 @@ final class CriticalChanges {
   private final EventApplier events;
   private final ReadThrough readThrough;
   private final ShardEnvironment env;
+  private final MetadataLimits limits;
 
   CriticalChanges(ShardState state, ConnectionStore store, HandleTurns turns, StoreDeadline deadline,
                   WriteBehind writeBehind, EventApplier events, ReadThrough readThrough, ShardEnvironment env) {
@@ -40,6 +42,7 @@ final class CriticalChanges {
     this.events = events;
     this.readThrough = readThrough;
     this.env = env;
+    this.limits = new MetadataLimits(env.config().limits(), env.metrics());
   }
 
   Future<JsonObject> register(Command.Register register) {
@@ -47,7 +50,10 @@ final class CriticalChanges {
     long now = System.currentTimeMillis();
     String owner = register.owner() != null ? register.owner() : env.config().instanceId();
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
-        register.connectionType(), owner, now, register.metadataWithDefaults(now));
+        register.connectionType(), owner, now, Map.of());
+    FieldChange metadata = FieldChange.ofMetadata(register.metadataWithDefaults(now));
+    limits.check(record, metadata);
+    record.apply(metadata, now);
     HandleSlot slot = state.getOrCreate(handle);
     return critical(slot, "register", ticket -> store.register(record, ticket).compose(o -> replicated(o,
         !o.legacy(), handle, o.existing() == null ? null : o.existing().playerRef(), ticket)), outcome -> {
@@ -108,6 +114,7 @@ final class CriticalChanges {
     long handle = update.handle();
     HandleSlot slot = liveSlot(handle);
     FieldChange change = FieldChange.ofMetadata(update.metadata());
+    limits.check(slot.view, change);
     long now = System.currentTimeMillis();
     return critical(slot, "update", ticket -> store.update(handle, change, now, ticket).compose(o -> replicated(o,
         stored(o), handle, null, ticket)), outcome -> {

@@ -25,12 +25,14 @@ final class ShardLoader {
   private final ConnectionStore store;
   private final EventApplier events;
   private final ShardEnvironment env;
+  private final MetadataLimits limits;
 
   ShardLoader(ShardState state, ConnectionStore store, EventApplier events, ShardEnvironment env) {
     this.state = state;
     this.store = store;
     this.events = events;
     this.env = env;
+    this.limits = new MetadataLimits(env.config().limits(), env.metrics());
   }
 
   /** Loads these handles; returns those the store has no connection for (orphans in the active set). */
@@ -71,6 +73,7 @@ final class ShardLoader {
       if (stored.legacy()) {
         env.metrics().legacyRead();
       }
+      reportIfOversized(stored);
       HandleSlot slot = state.getOrCreate(handle);
       if (slot.committed == null || stored.record().version() > slot.committed.version()) {
         slot.commit(stored);
@@ -109,6 +112,21 @@ final class ShardLoader {
         return null;
       });
     });
+  }
+
+  /**
+   * A stored record past the metadata limits (written by hand, or by an older version) is
+   * loaded and reported, never a reason to stop: one too large to read safely was read without
+   * its metadata.
+   */
+  private void reportIfOversized(StoredConnection stored) {
+    String past = stored.truncated() ? "too large to read safely: loaded without its metadata"
+        : limits.pastLimits(stored.record());
+    if (past != null) {
+      env.metrics().oversizedRecord();
+      env.problems().warn("a stored connection is past the metadata limits; fix or disconnect it",
+          "handle " + stored.record().handle() + ": " + past, null);
+    }
   }
 
   private void skipMalformed(String where, String what, MalformedRecordException malformed) {

@@ -130,10 +130,16 @@ public final class ShardVerticle extends VerticleBase {
       matching.sort(Comparator.comparingLong(ConnectionRecord::handle));
       int after = matching.size();
       List<JsonObject> page = new ArrayList<>();
-      for (int i = 0; i < Math.min(query.limit(), matching.size()); i++) {
+      List<Integer> sizes = new ArrayList<>();
+      long bytes = 0;
+      int maxBytes = env.config().limits().maxReplyBytes();
+      for (int i = 0; i < Math.min(query.limit(), matching.size()) && (i == 0 || bytes < maxBytes); i++) {
+        int size = matching.get(i).estimatedJsonBytes();
         page.add(matching.get(i).toJson());
+        sizes.add(size);
+        bytes += size;
       }
-      return Future.succeededFuture(new Page(page, total, after));
+      return Future.succeededFuture(new Page(page, sizes, total, after));
     });
   }
 
@@ -218,10 +224,12 @@ public final class ShardVerticle extends VerticleBase {
   /**
    * A shard's part of a list.
    *
-   * @param connections the first {@code limit} matching connections after the cursor, in handle order
+   * @param connections the first {@code limit} matching connections after the cursor, in handle
+   *     order, fewer once they reach {@code limits.maxReplyBytes}
+   * @param sizes about how many bytes each of them encodes to
    * @param total how many connections match the filter, cursor aside
    * @param after how many match after the cursor
    */
-  public record Page(List<JsonObject> connections, int total, int after) {
+  public record Page(List<JsonObject> connections, List<Integer> sizes, int total, int after) {
   }
 }

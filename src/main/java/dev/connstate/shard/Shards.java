@@ -22,12 +22,20 @@ public final class Shards {
   private final List<ShardVerticle> shards;
   private final ShardTotals totals;
   private final Supplier<JsonObject> redisStatus;
+  private final int maxReplyBytes;
 
-  /** @param redisStatus what {@code stats} reports about Redis (the last health check) */
-  public Shards(List<ShardVerticle> shards, ShardTotals totals, Supplier<JsonObject> redisStatus) {
+  /**
+   * @param redisStatus what {@code stats} reports about Redis (the last health check)
+   * @param maxReplyBytes about the most bytes of connections one list page holds
+   */
+  public Shards(List<ShardVerticle> shards, ShardTotals totals, Supplier<JsonObject> redisStatus, int maxReplyBytes) {
     this.shards = List.copyOf(shards);
     this.totals = totals;
     this.redisStatus = redisStatus;
+    this.maxReplyBytes = maxReplyBytes;
+  }
+
+  private record Sized(JsonObject json, int bytes) {
   }
 
   /** The shard index that owns {@code handle} among {@code count} shards. */
@@ -160,21 +168,33 @@ public final class Shards {
     });
   }
 
+  /**
+   * One page in handle order: at most {@code limit} connections, and no more once they reach
+   * {@code maxReplyBytes} (a client asking for 10,000 connections of 64 KiB gets them a page at
+   * a time, following the cursor), so no reply outgrows what a sidecar can hold.
+   */
   private Future<JsonObject> list(Command.ListConnections query) {
     return all(s -> s.list(query)).map(pages -> {
-      List<JsonObject> merged = new ArrayList<>();
+      List<Sized> merged = new ArrayList<>();
       long total = 0;
       long after = 0;
-      for (ShardVerticle.Page page : pages) {
-        merged.addAll(page.connections());
-        total += page.total();
-        after += page.after();
+      for (ShardVerticle.Page part : pages) {
+        for (int i = 0; i < part.connections().size(); i++) {
+          merged.add(new Sized(part.connections().get(i), part.sizes().get(i)));
+        }
+        total += part.total();
+        after += part.after();
       }
-      merged.sort(Comparator.comparingLong(c -> c.getLong(Fields.HANDLE)));
-      List<JsonObject> page = merged.subList(0, Math.min(query.limit(), merged.size()));
+      merged.sort(Comparator.comparingLong(c -> c.json().getLong(Fields.HANDLE)));
+      List<JsonObject> page = new ArrayList<>();
+      long bytes = 0;
+      for (int i = 0; i < Math.min(query.limit(), merged.size()) && (i == 0 || bytes < maxReplyBytes); i++) {
+        page.add(merged.get(i).json());
+        bytes += merged.get(i).bytes();
+      }
       Object cursor = after > page.size() && !page.isEmpty()
           ? Long.toString(page.get(page.size() - 1).getLong(Fields.HANDLE)) : null;
-      return new JsonObject().put("connections", new JsonArray(new ArrayList<>(page)))
+      return new JsonObject().put("connections", new JsonArray(page))
           .put("cursor", cursor).put("total", total);
     });
   }

@@ -33,6 +33,7 @@ final class WriteBehind {
   private final ShardState state;
   private final ConnectionStore store;
   private final ShardEnvironment env;
+  private final MetadataLimits limits;
   /** Handles whose pending write is a failed one waiting for its retry. */
   private final Set<HandleSlot> retrying = new LinkedHashSet<>();
   /** Handles whose pending write waits out the delay, in the order they started waiting. */
@@ -44,6 +45,7 @@ final class WriteBehind {
     this.state = state;
     this.store = store;
     this.env = env;
+    this.limits = new MetadataLimits(env.config().limits(), env.metrics());
   }
 
   /** Applies {@code change} now and writes it behind; the reply says it is not yet persisted. */
@@ -51,6 +53,7 @@ final class WriteBehind {
     if (slot == null || !slot.live()) {
       throw CommandFailure.notFound(handle);
     }
+    limits.check(slot.view, change);
     if (slot.pending != null) {
       slot.pending.merge(change, now);
       slot.view.apply(change, now);

@@ -3,6 +3,7 @@ package dev.connstate.store;
 import dev.connstate.shard.Backoff;
 import dev.connstate.shard.NotSentException;
 import dev.connstate.shard.Ticket;
+import dev.connstate.ops.FatalErrors;
 import dev.connstate.redis.ConnectionListener;
 import dev.connstate.redis.RedisConnector;
 import io.vertx.core.Context;
@@ -194,7 +195,10 @@ public final class ManagedConnection {
     if (messages != null) {
       conn.handler(messages);
     }
-    conn.exceptionHandler(e -> lost(conn, e));
+    conn.exceptionHandler(e -> {
+      FatalErrors.exitIfOutOfMemory(e);
+      lost(conn, e);
+    });
     conn.endHandler(v -> lost(conn, new IllegalStateException("connection closed by Redis")));
     connection = conn;
     hold();

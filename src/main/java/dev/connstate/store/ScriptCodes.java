@@ -19,6 +19,8 @@ public final class ScriptCodes {
   public static final long CONFLICT = -2;
   /** {@code apply.lua} register: the connection exists only as a v1 record. */
   public static final long EXISTS_AS_V1 = -4;
+  /** {@code read.lua}: the hash was too large to read safely; its fixed fields follow. */
+  public static final long OVERSIZED = -6;
   /** {@code convert.lua}: the v2 hash was written from the v1 record. */
   public static final long CONVERTED = 1;
   /** {@code convert.lua}: a v2 hash existed already. */
@@ -37,6 +39,7 @@ public final class ScriptCodes {
     codes.put("NO_CONNECTION", Long.toString(NO_CONNECTION));
     codes.put("CONFLICT", Long.toString(CONFLICT));
     codes.put("EXISTS_AS_V1", Long.toString(EXISTS_AS_V1));
+    codes.put("OVERSIZED", Long.toString(OVERSIZED));
     codes.put("CONVERTED", Long.toString(CONVERTED));
     codes.put("ALREADY_CONVERTED", Long.toString(ALREADY_CONVERTED));
     codes.put("V1_CHANGED", Long.toString(V1_CHANGED));

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * {@code java -jar target/connstate.jar serve} (or another subcommand) as a child process, the
+ * {@code java -XX:+ExitOnOutOfMemoryError -jar target/connstate.jar serve} (or another subcommand) as a child process, the
  * way the README runs it, with only the given CONNSTATE_* variables. Its output is collected
  * line by line.
  */
@@ -37,7 +37,8 @@ public final class JarProcess implements AutoCloseable {
   /** {@code java -jar target/connstate.jar <args…>}. */
   public JarProcess(Map<String, String> env, String... args) {
     assertThat(JAR).as("built by mvn package").exists();
-    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java", "-jar", JAR.toString()));
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java",
+        "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toString()));
     command.addAll(java.util.List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("CONNSTATE_"));

@@ -1,6 +1,7 @@
 package dev.connstate.ingress.bridge;
 
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ops.FatalErrors;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
@@ -73,7 +74,10 @@ final class BridgeSession implements FrameReader.Listener {
     socket.handler(reader);
     socket.drainHandler(v -> resumeIfPossible());
     socket.closeHandler(v -> closed());
-    socket.exceptionHandler(e -> LOG.debug("bridge client {}: {}", remote, e.getMessage()));
+    socket.exceptionHandler(e -> {
+      FatalErrors.exitIfOutOfMemory(e);
+      LOG.debug("bridge client {}: {}", remote, e.getMessage());
+    });
     if (principal == null) {
       authTimer = vertx.setTimer(settings.authTimeoutMs(), id -> {
         authTimer = -1;

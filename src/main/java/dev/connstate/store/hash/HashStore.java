@@ -25,7 +25,9 @@ import io.vertx.core.json.Json;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -96,6 +98,8 @@ import java.util.Map;
 public final class HashStore implements ConnectionStore {
   private static final String TEMPLATE = Scripts.lua("legacy_json.lua") + "\n" + Scripts.lua("apply.lua");
   private static final String CONVERT = Scripts.lua("convert.lua");
+  private static final String READ = Scripts.fill(Scripts.lua("read.lua"), Map.of(), Map.of("FIXED_FIELDS",
+      Fields.FIXED.stream().map(f -> "'" + f + "'").collect(java.util.stream.Collectors.joining(", ", "{ ", " }"))));
   private static final String OP_REGISTER = "r";
   private static final String OP_BIND = "b";
   private static final String OP_UNBIND = "u";
@@ -112,14 +116,26 @@ public final class HashStore implements ConnectionStore {
    * @param dual keep each connection's v1 key current too ({@code store.schema = dual})
    * @param criticalReplicas replicas that must confirm a critical change ({@code WAIT}); 0: none
    * @param replicaAckTimeoutMs how long one {@code WAIT} may take
+   * @param maxMetadataKeys {@code limits.maxMetadataKeys}: a hash far past it is not read whole
+   * @param maxMetadataBytes {@code limits.maxMetadataBytes}: likewise
    */
   public record Options(String origin, long ttlMs, boolean cluster, boolean dual, int criticalReplicas,
-                        long replicaAckTimeoutMs) {
+                        long replicaAckTimeoutMs, int maxMetadataKeys, int maxMetadataBytes) {
+    /** Hashes with more fields than this are read without their metadata. */
+    int readableFields() {
+      return Fields.FIXED.size() + 2 * maxMetadataKeys;
+    }
+
+    /** Hashes larger than this (as MEMORY USAGE counts) are read without their metadata. */
+    long readableBytes() {
+      return 2L * maxMetadataBytes + 64 * 1024;
+    }
   }
 
   private final ManagedConnection connection;
   private final ScriptCaller script;
   private final ScriptCaller convert;
+  private final ScriptCaller reader;
   private final RedisKeys keys;
   private final Options options;
   private final ActiveSet active;
@@ -137,8 +153,10 @@ public final class HashStore implements ConnectionStore {
     this.replicaAcks = new ReplicaAcks(connection::send, options.criticalReplicas(), options.replicaAckTimeoutMs());
     this.script = new ScriptCaller(connection, scriptSource(keys, options, shard));
     this.convert = new ScriptCaller(connection, "-- shard " + shard + "\n" + CONVERT);
+    this.reader = new ScriptCaller(connection, "-- shard " + shard + "\n" + READ);
     connection.onConnected(script::load);
     connection.onConnected(convert::load);
+    connection.onConnected(reader::load);
   }
 
   /** The change script as this shard runs it: the template with its constants filled in. */
@@ -284,24 +302,21 @@ public final class HashStore implements ConnectionStore {
 
   @Override
   public Future<StoredConnection> read(long handle, Ticket ticket) {
-    Future<Response> hash = connection.send(Request.cmd(Command.HGETALL).arg(keys.connection(handle)), ticket);
-    // sent right behind the HGETALL, so both answers come in one round trip
+    Future<Response> hash = reader.call(List.of(keys.connection(handle)), readLimits(), ticket).map(r -> r.get(0));
+    // sent right behind the read, so both answers come in one round trip
     Future<Response> legacy = options.cluster() ? Future.succeededFuture()
         : connection.send(Request.cmd(Command.GET).arg(keys.legacyConnection(handle)), ticket);
     return Future.all(hash, legacy).map(both -> stored(handle, hash.result(), legacy.result()));
   }
 
   /**
-   * Pipelined HGETALLs (one batch, outside Redis Cluster) and, for the handles without a hash,
-   * GETs of their v1 records.
+   * One call of {@code read.lua} for the batch (each handle on its own outside one slot, in
+   * Redis Cluster), which reads each hash whole only if it is small enough to hold safely; then,
+   * for the handles without a hash, GETs of their v1 records.
    */
   @Override
   public Future<List<ReadResult>> readAll(List<Long> handles) {
-    List<Request> requests = new ArrayList<>(handles.size());
-    for (long handle : handles) {
-      requests.add(Request.cmd(Command.HGETALL).arg(keys.connection(handle)));
-    }
-    return hgetall(requests).compose(hashes -> {
+    return readHashes(handles).compose(hashes -> {
       List<Integer> missing = new ArrayList<>();
       List<Request> gets = new ArrayList<>();
       for (int i = 0; i < handles.size(); i++) {
@@ -336,6 +351,14 @@ public final class HashStore implements ConnectionStore {
   }
 
   private static StoredConnection stored(long handle, Response hashReply, Response legacyReply) {
+    if (hashReply != null && hashReply.size() > 0 && hashReply.get(0).type() == ResponseType.NUMBER
+        && hashReply.get(0).toLong() == ScriptCodes.OVERSIZED) {
+      Map<String, String> fixed = new HashMap<>();
+      for (int i = 3; i + 1 < hashReply.size(); i += 2) {
+        fixed.put(hashReply.get(i).toString(), hashReply.get(i + 1).toString());
+      }
+      return new StoredConnection(ConnectionRecord.fromHash(handle, fixed), null, true);
+    }
     Map<String, String> hash = Replies.hash(hashReply);
     if (!hash.isEmpty()) {
       return new StoredConnection(ConnectionRecord.fromHash(handle, hash), null);
@@ -388,12 +411,22 @@ public final class HashStore implements ConnectionStore {
     return active.relist(handle, playerRef);
   }
 
-  private Future<List<Response>> hgetall(List<Request> requests) {
+  private List<String> readLimits() {
+    return List.of(Integer.toString(options.readableFields()), Long.toString(options.readableBytes()));
+  }
+
+  private Future<List<Response>> readHashes(List<Long> handles) {
     if (!options.cluster()) {
-      return connection.batch(requests);
+      List<String> hashKeys = new ArrayList<>(handles.size());
+      handles.forEach(h -> hashKeys.add(keys.connection(h)));
+      return reader.call(hashKeys, readLimits(), null).map(reply -> {
+        List<Response> out = new ArrayList<>(reply.size());
+        reply.forEach(out::add);
+        return out;
+      });
     }
-    List<Future<Response>> replies = new ArrayList<>(requests.size());
-    requests.forEach(r -> replies.add(connection.send(r)));
+    List<Future<Response>> replies = new ArrayList<>(handles.size());
+    handles.forEach(h -> replies.add(reader.call(List.of(keys.connection(h)), readLimits(), null).map(r -> r.get(0))));
     return Future.all(replies).map(all -> {
       List<Response> out = new ArrayList<>(replies.size());
       replies.forEach(f -> out.add(f.result()));
