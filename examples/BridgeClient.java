@@ -14,7 +14,8 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  * send ADDRESS JSON   send one command and print the reply frame
  * watch               register for connstate.events and print every event frame
- * options: --host H (default 127.0.0.1), --port P (default 7000, or $CONNSTATE_BRIDGE_PORT)
+ * options: --host H (default 127.0.0.1), --port P (default 7000, or $CONNSTATE_BRIDGE_PORT),
+ *          --token T (or $CONNSTATE_TOKEN), needed when the sidecar has clients configured
  * </pre>
  */
 public class BridgeClient {
@@ -22,12 +23,15 @@ public class BridgeClient {
     String host = "127.0.0.1";
     String envPort = System.getenv("CONNSTATE_BRIDGE_PORT");
     int port = envPort == null || envPort.isBlank() ? 7000 : Integer.parseInt(envPort.trim());
+    String token = System.getenv("CONNSTATE_TOKEN");
     int i = 0;
     while (i < args.length && args[i].startsWith("--")) {
       if (args[i].equals("--host")) {
         host = args[i + 1];
       } else if (args[i].equals("--port")) {
         port = Integer.parseInt(args[i + 1]);
+      } else if (args[i].equals("--token")) {
+        token = args[i + 1];
       } else {
         usage();
       }
@@ -39,6 +43,12 @@ public class BridgeClient {
     try (Socket socket = new Socket(host, port)) {
       DataOutputStream out = new DataOutputStream(socket.getOutputStream());
       DataInputStream in = new DataInputStream(socket.getInputStream());
+      if (token != null && !token.isBlank()) {
+        // authenticates the socket (docs/security.md); the reply names the client and its role
+        write(out, "{\"type\":\"send\",\"address\":\"connstate.auth\",\"replyAddress\":\"auth\",\"body\":{\"token\":"
+            + quoted(token) + "}}");
+        System.err.println(read(in));
+      }
       if (args[i].equals("send") && i + 2 < args.length) {
         write(out, "{\"type\":\"send\",\"address\":\"" + args[i + 1] + "\",\"replyAddress\":\"tour\",\"body\":"
             + args[i + 2] + "}");
@@ -52,6 +62,10 @@ public class BridgeClient {
         usage();
       }
     }
+  }
+
+  private static String quoted(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   private static void write(DataOutputStream out, String json) throws IOException {
@@ -74,7 +88,7 @@ public class BridgeClient {
   }
 
   private static void usage() {
-    System.err.println("usage: java examples/BridgeClient.java [--host H] [--port P] send ADDRESS JSON | watch");
+    System.err.println("usage: java examples/BridgeClient.java [--host H] [--port P] [--token T] send ADDRESS JSON | watch");
     System.exit(2);
   }
 }
