@@ -38,6 +38,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -121,21 +122,25 @@ public final class Sidecar {
     int shardCount = config.effectiveShards(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     RedisKeys keys = new RedisKeys(config.keyPrefix());
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
+    RedisOptions redisOptions;
     try {
-      // first: a bad client list or an unsafe bridge binding stops the start before anything runs
+      // first: a bad client list, an unreadable TLS file or an unsafe bridge binding stops the
+      // start before anything runs
       bridge = new BridgeServer(config.bridge(), metrics, problems);
+      redisOptions = RedisClients.options(config.redis(), redisUrl, shardCount);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
-    redis = RedisClients.create(vertx, config.redis(), redisUrl, shardCount);
+    redis = Redis.createClient(vertx, redisOptions);
     redisHealth = new RedisHealth(vertx, redis, 1_000, Math.max(1_000, config.degradedLatencyMs() * 10), metrics);
     redisHealth.start();
     sentinel = config.redis().mode() == SidecarConfig.RedisMode.SENTINEL
-        ? new SentinelMaster(vertx, redisUrl, config.redis().masterName()) : null;
+        ? new SentinelMaster(vertx, redisOptions) : null;
     RedisConnector connector = sentinel != null ? sentinel : redis::connect;
     ResyncRequests resyncRequests = new ResyncRequests();
     ShardEnvironment env = new ShardEnvironment(config,
-        Stores.factory(config, redis, redisUrl, connector, keys, metrics, problems), totals, resyncRequests, metrics, problems);
+        Stores.factory(config, redis, redisOptions, connector, keys, metrics, problems), totals, resyncRequests, metrics,
+        problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
@@ -149,7 +154,8 @@ public final class Sidecar {
         config.maxPendingHandles(), this::startupState, this::bridgeState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
-        config.instanceId(), Secrets.redact(redisUrl), config.redis().mode().name().toLowerCase(), config.keyPrefix(), shardCount);
+        config.instanceId(), Secrets.redact(redisUrl), config.redis().mode().name().toLowerCase(),
+        config.keyPrefix(), shardCount);
     return vertx.deployVerticle(ops)
         .compose(id -> sentinel == null ? Future.succeededFuture() : sentinel.start())
         .compose(v -> ReplicaCheck.run(redis, config.redis()))

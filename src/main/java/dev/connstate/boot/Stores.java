@@ -13,6 +13,7 @@ import dev.connstate.store.RedisKeys;
 import dev.connstate.store.hash.HashStore;
 import dev.connstate.store.legacy.LegacyStore;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 
 /**
  * Which store each {@code store.schema} puts behind the shards' port: {@code hash} and
@@ -28,10 +29,11 @@ final class Stores {
 
   /**
    * @param redis the pooled client (the v1 store's transactions, Redis Cluster's scan)
-   * @param redisUrl the Redis URL the sidecar runs with
+   * @param redisOptions the options {@code redis} was made with (Redis Cluster's scan reaches each
+   *     master with them)
    * @param connector where each shard's own connection comes from (the master, in Sentinel mode)
    */
-  static StoreFactory factory(SidecarConfig config, Redis redis, String redisUrl, RedisConnector connector,
+  static StoreFactory factory(SidecarConfig config, Redis redis, RedisOptions redisOptions, RedisConnector connector,
                               RedisKeys keys, Metrics metrics, RateLimitedLog problems) {
     boolean cluster = config.redis().mode() == SidecarConfig.RedisMode.CLUSTER;
     if (config.schema() == SidecarConfig.StoreSchema.LEGACY) {
@@ -45,7 +47,7 @@ final class Stores {
     return (vertx, shard) -> {
       ManagedConnection connection = new ManagedConnection(vertx, connector, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));
-      ClusterScan scan = cluster ? new ClusterScan(vertx, redis, redisUrl) : null;
+      ClusterScan scan = cluster ? new ClusterScan(vertx, redis, redisOptions) : null;
       return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), scan,
           shard);
     };

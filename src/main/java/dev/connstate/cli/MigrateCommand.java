@@ -84,6 +84,9 @@ public final class MigrateCommand implements Callable<Integer> {
           .get(24, TimeUnit.HOURS);
       summary(out, keys, report);
       return 0;
+    } catch (ConfigException e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return 2;
     } catch (ExecutionException e) {
       System.err.println("migration stopped: " + e.getCause().getMessage()
           + " (it is safe to run it again: converted keys are left alone)");

@@ -157,6 +157,11 @@ public record SidecarConfig(
         replicas < 0 ? RedisSettings.defaultReplicas(mode) : replicas,
         replicaAckTimeoutMs,
         r.optionalString("redis.tls.caFile"));
+    if (redis.tlsCaFile() != null && (redis.embedded() || !allTls(redis.url()))) {
+      throw new ConfigException("redis.tls.caFile (" + ConfigLoader.envName("redis.tls.caFile") + ") is set, but "
+          + "redis.url (" + ConfigLoader.envName("redis.url") + ") does not reach every endpoint over TLS: write "
+          + "rediss:// for each, or unset redis.tls.caFile");
+    }
     BridgeSettings bridge = new BridgeSettings(
         r.string("bridge.host"),
         r.intIn("bridge.port", 0, 65535),
@@ -227,6 +232,16 @@ public record SidecarConfig(
   }
 
   private enum LogLevel { TRACE, DEBUG, INFO, WARN, ERROR }
+
+  /** True if every endpoint of a Redis URL list is {@code rediss://}. */
+  private static boolean allTls(String url) {
+    for (String endpoint : url.split(",")) {
+      if (!endpoint.isBlank() && !endpoint.trim().startsWith("rediss://")) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   private static String hostName() {
     String env = System.getenv("HOSTNAME");

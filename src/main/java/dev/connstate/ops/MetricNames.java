@@ -89,6 +89,8 @@ public final class MetricNames {
   public static final String CLOSED_FRAME_BUDGET = "frame_budget";
   public static final String CLOSED_REPLY_BACKLOG = "reply_backlog";
   public static final String CLOSED_REPLY_BUDGET = "reply_budget";
+  public static final String CLOSED_UNKNOWN_CERTIFICATE = "unknown_certificate";
+  public static final String CLOSED_TLS_HANDSHAKE = "tls_handshake";
 
   /** How a bridge authentication ended. */
   public static final String AUTH_OK = "ok";
@@ -151,9 +153,11 @@ public final class MetricNames {
           FRAME_MISSING_ADDRESS, FRAME_ACCESS_DENIED, FRAME_UNAUTHENTICATED, FRAME_FORBIDDEN)));
   public static final String BRIDGE_CLIENTS_CLOSED = metric("bridge.clients.closed",
       "Bridge sockets the sidecar closed to protect itself, by reason (too_many_clients, auth_timeout, "
-          + "frame_too_large, frame_timeout, frame_budget, reply_backlog, reply_budget)",
+          + "frame_too_large, frame_timeout, frame_budget, reply_backlog, reply_budget, unknown_certificate: a client "
+          + "certificate naming no configured client, tls_handshake: a failed TLS handshake)",
       label("reason", List.of(CLOSED_TOO_MANY_CLIENTS, CLOSED_AUTH_TIMEOUT, CLOSED_FRAME_TOO_LARGE,
-          CLOSED_FRAME_TIMEOUT, CLOSED_FRAME_BUDGET, CLOSED_REPLY_BACKLOG, CLOSED_REPLY_BUDGET)));
+          CLOSED_FRAME_TIMEOUT, CLOSED_FRAME_BUDGET, CLOSED_REPLY_BACKLOG, CLOSED_REPLY_BUDGET,
+          CLOSED_UNKNOWN_CERTIFICATE, CLOSED_TLS_HANDSHAKE)));
   public static final String BRIDGE_AUTHENTICATIONS = metric("bridge.authentications",
       "Bridge authentications, by outcome (ok, refused)", label("outcome", List.of(AUTH_OK, AUTH_REFUSED)));
   public static final String BRIDGE_QUEUED_BYTES = metric("bridge.queued.bytes",

@@ -29,8 +29,9 @@ public final class ConnectionReport implements ConnectionListener {
   @Override
   public void reconnectFailed(String name, int attempt, long nextDelayMs, Throwable cause) {
     metrics.redisConnectFailure();
+    String tls = RedisClients.tlsProblem(cause);
     problems.warn("cannot connect to Redis, will retry", name + ", attempt " + attempt + ", next in " + nextDelayMs
-        + " ms", cause);
+        + " ms" + (tls == null ? "" : "; TLS: " + tls), cause);
   }
 
   @Override

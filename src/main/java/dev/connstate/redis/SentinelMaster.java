@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -34,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * <p>This replaces the Vert.x client's own Sentinel failover, which swaps the socket under a
  * connection without telling its owner (no script reload, no re-subscription, no resync) and
  * listens on one sentinel only.
+ *
+ * <p>Its clients of sentinels and masters are made from the sidecar's own Redis options
+ * ({@link RedisClients#node}): with {@code rediss://} sentinels, the masters are reached over TLS
+ * too, trusting the same CA.
  */
 public final class SentinelMaster implements RedisConnector {
   private static final Logger LOG = LoggerFactory.getLogger(SentinelMaster.class);
@@ -42,8 +45,10 @@ public final class SentinelMaster implements RedisConnector {
   private static final long WATCH_RETRY_MS = 1_000;
 
   private final Vertx vertx;
+  private final RedisOptions configured;
   private final List<String> sentinels;
   private final String masterName;
+  private final String scheme;
   private final String userInfo;
   private final String database;
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
@@ -55,19 +60,16 @@ public final class SentinelMaster implements RedisConnector {
   private long timer = -1;
 
   /**
-   * @param url the sentinels, {@code redis://[user:pass@]host:port[/db]}, comma-separated; the
+   * @param configured the sidecar's Redis options ({@link RedisClients#options}, Sentinel mode):
+   *     the sentinels are its endpoints, {@code redis[s]://[user:pass@]host:port[/db]}; the scheme,
    *     credentials and database of the first are used for the master too
    */
-  public SentinelMaster(Vertx vertx, String url, String masterName) {
+  public SentinelMaster(Vertx vertx, RedisOptions configured) {
     this.vertx = vertx;
-    this.masterName = masterName;
-    List<String> endpoints = new ArrayList<>();
-    for (String endpoint : url.split(",")) {
-      if (!endpoint.isBlank()) {
-        endpoints.add(endpoint.trim());
-      }
-    }
-    this.sentinels = List.copyOf(endpoints);
+    this.configured = configured;
+    this.masterName = configured.getMasterName();
+    this.sentinels = List.copyOf(configured.getEndpoints());
+    this.scheme = RedisClients.schemeOf(sentinels.get(0));
     URI first = URI.create(sentinels.get(0));
     this.userInfo = first.getRawUserInfo();
     this.database = first.getPath() == null || first.getPath().length() <= 1 ? null : first.getPath().substring(1);
@@ -208,15 +210,13 @@ public final class SentinelMaster implements RedisConnector {
   }
 
   private Redis client(String endpoint) {
-    return clients.computeIfAbsent(endpoint, e -> Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(e.contains("://") ? e : masterUrl(e))
-        .setPreferredProtocolVersion(ProtocolVersion.RESP2)
-        .setMaxPoolSize(64).setMaxPoolWaiting(1024)));
+    return clients.computeIfAbsent(endpoint, e -> Redis.createClient(vertx,
+        RedisClients.node(configured, e.contains("://") ? e : masterUrl(e), 64)));
   }
 
-  /** {@code redis://[userinfo@]host:port[/db]} for a master address {@code host:port}. */
+  /** {@code redis[s]://[userinfo@]host:port[/db]} for a master address {@code host:port}. */
   private String masterUrl(String address) {
-    return "redis://" + (userInfo == null ? "" : userInfo + "@") + address + (database == null ? "" : "/" + database);
+    return scheme + (userInfo == null ? "" : userInfo + "@") + address + (database == null ? "" : "/" + database);
   }
 
   private static String hostPort(String host, String port) {

@@ -1,9 +1,9 @@
 package dev.connstate.store;
 
+import dev.connstate.redis.RedisClients;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -19,18 +19,31 @@ import java.util.Set;
  * other, each with its own {@code SCAN} cursor (a cluster has no keyspace-wide SCAN, and the
  * Vert.x cluster client routes a keyless command to any one node). The masters come from
  * {@code CLUSTER SLOTS}; each is reached with a short-lived client of its own, with the
- * credentials of the configured URL.
+ * scheme ({@code rediss://}: TLS) and credentials of the configured URL and the sidecar's own
+ * Redis options.
  */
 public final class ClusterScan {
   private final Vertx vertx;
   private final Redis cluster;
+  private final RedisOptions configured;
+  private final String scheme;
   private final String userInfo;
+  /** The host of the configured endpoint: where a node that does not know its own address is. */
+  private final String seedHost;
 
-  /** @param url the configured node list; the credentials of its first endpoint are used */
-  public ClusterScan(Vertx vertx, Redis cluster, String url) {
+  /**
+   * @param configured the options of {@code cluster} ({@link RedisClients#options}): the scheme
+   *     and credentials of its first endpoint are used for every master
+   */
+  public ClusterScan(Vertx vertx, Redis cluster, RedisOptions configured) {
     this.vertx = vertx;
     this.cluster = cluster;
-    this.userInfo = URI.create(url.split(",")[0].trim()).getRawUserInfo();
+    this.configured = configured;
+    String first = configured.getEndpoints().get(0);
+    this.scheme = RedisClients.schemeOf(first);
+    URI seed = URI.create(first);
+    this.userInfo = seed.getRawUserInfo();
+    this.seedHost = seed.getHost();
   }
 
   /** Every handle with a v2 hash on any master. */
@@ -49,19 +62,26 @@ public final class ClusterScan {
   }
 
   private Future<List<Long>> scanNode(String master, RedisKeys keys) {
-    Redis node = Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString("redis://" + (userInfo == null ? "" : userInfo + "@") + master)
-        .setPreferredProtocolVersion(ProtocolVersion.RESP2).setMaxPoolSize(1));
+    Redis node = Redis.createClient(vertx,
+        RedisClients.node(configured, scheme + (userInfo == null ? "" : userInfo + "@") + master, 1));
     return ActiveSet.scanHashes(node::send, keys).eventually(node::close);
   }
 
-  /** {@code host:port} of each master: the first node of each slot range. */
-  private static Set<String> masters(Response slots) {
+  /**
+   * {@code host:port} of each master: the first node of each slot range. A node that does not
+   * know its own address (a one-node cluster: {@code ""}) or is configured to hide it (NULL,
+   * {@code ?}) is reached at the configured host, as Redis documents for {@code CLUSTER SLOTS}.
+   */
+  private Set<String> masters(Response slots) {
     Set<String> masters = new LinkedHashSet<>();
     for (Response range : slots) {
       Response master = range.get(2);
-      String host = master.get(0).toString();
-      masters.add((host.contains(":") ? "[" + host + "]" : host) + ":" + master.get(1).toInteger());
+      String host = master.get(0) == null ? "" : master.get(0).toString();
+      if (host.isEmpty() || host.equals("?")) {
+        host = seedHost;
+      }
+      masters.add((host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
+          + master.get(1).toInteger());
     }
     return masters;
   }

@@ -48,6 +48,21 @@ public final class Await {
     }
   }
 
+  /** Whatever {@code future} fails with, failing the test if it succeeds or takes longer than 20 s. */
+  public static Throwable failureOf(Future<?> future) {
+    try {
+      Object value = future.toCompletionStage().toCompletableFuture().get(DEFAULT.toMillis(), TimeUnit.MILLISECONDS);
+      throw new AssertionError("expected a failure, got " + value);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no failure within " + DEFAULT, e);
+    }
+  }
+
   /**
    * Waits until {@code condition} holds, checking every 10 ms, for state that converges in the
    * background (write-behind, another sidecar) and has no event to wait on.

@@ -15,11 +15,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A TCP event-bus bridge client written for the tests with plain sockets and frames built by
  * hand (4-byte big-endian length, UTF-8 JSON), as a C# or Python author would write one. Not
- * thread-safe: one test thread per instance.
+ * thread-safe: one test thread per instance. {@link #overTls} speaks the same over TLS.
  */
 public final class RawBridge implements AutoCloseable {
   private static final AtomicInteger REPLY_IDS = new AtomicInteger();
@@ -30,14 +33,46 @@ public final class RawBridge implements AutoCloseable {
   private final ArrayDeque<JsonObject> unclaimed = new ArrayDeque<>();
 
   public RawBridge(int port) {
+    this(plain(port));
+  }
+
+  private RawBridge(Socket socket) {
+    this.socket = socket;
     try {
-      socket = new Socket("127.0.0.1", port);
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(20_000);
       in = new DataInputStream(socket.getInputStream());
       out = socket.getOutputStream();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Socket plain(int port) {
+    try {
+      return new Socket("127.0.0.1", port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A client over TLS to 127.0.0.1:{@code port}, checking the server's certificate and its host
+   * name (as HTTPS does), after the handshake. Under TLS 1.3 the server may still refuse the
+   * client's certificate after that: the client then sees its first read fail.
+   */
+  public static RawBridge overTls(int port, SSLSocketFactory factory) throws IOException {
+    SSLSocket socket = (SSLSocket) factory.createSocket("127.0.0.1", port);
+    try {
+      SSLParameters parameters = socket.getSSLParameters();
+      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      socket.setSSLParameters(parameters);
+      socket.setSoTimeout(20_000);
+      socket.startHandshake();
+      return new RawBridge(socket);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
     }
   }
 

@@ -31,10 +31,15 @@ public final class TestSidecar implements AutoCloseable {
 
   /** The configuration a test sidecar runs with, plus {@code overrides} (same shape as the file). */
   public static SidecarConfig config(TestRedis redis, String prefix, String instanceId, JsonObject overrides) {
+    return config(redis.url(), prefix, instanceId, overrides);
+  }
+
+  /** The same, for the Redis at {@code redisUrl} (e.g. {@code rediss://…}, a Sentinel or a cluster). */
+  public static SidecarConfig config(String redisUrl, String prefix, String instanceId, JsonObject overrides) {
     JsonObject base = new JsonObject()
         .put("instanceId", instanceId)
         .put("keyPrefix", prefix)
-        .put("redis", new JsonObject().put("url", redis.url()))
+        .put("redis", new JsonObject().put("url", redisUrl))
         .put("bridge", new JsonObject().put("port", 0))
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
     base.mergeIn(overrides, true);
@@ -54,6 +59,14 @@ public final class TestSidecar implements AutoCloseable {
   public static Future<Sidecar> begin(TestRedis redis, String prefix, String instanceId, JsonObject overrides) {
     SidecarConfig config = config(redis, prefix, instanceId, overrides);
     return Sidecar.start(config, redis.url());
+  }
+
+  /**
+   * Starts a sidecar against the Redis at {@code redisUrl} without waiting; {@code overrides} may
+   * set {@code redis.mode} and the rest.
+   */
+  public static Future<Sidecar> begin(String redisUrl, String prefix, String instanceId, JsonObject overrides) {
+    return Sidecar.start(config(redisUrl, prefix, instanceId, overrides), redisUrl);
   }
 
   /** Wraps a sidecar started with {@link #begin}. */

@@ -50,6 +50,8 @@ final class BridgeSession implements FrameReader.Listener {
   private final FrameReader reader;
   private final String remote;
   private Principal principal;
+  /** Authenticated by a TLS client certificate: the identity is the certificate's, for good. */
+  private final boolean certified;
   private long authTimer = -1;
   private boolean closed;
   private boolean paused;
@@ -67,6 +69,7 @@ final class BridgeSession implements FrameReader.Listener {
     this.reader = new FrameReader(vertx, settings.maxFrameBytes(), settings.frameTimeoutMs(), bridge.pendingFrames(),
         this);
     this.principal = bridge.clients().open() ? Principal.UNAUTHENTICATED : certified;
+    this.certified = certified != null;
   }
 
   void start() {
@@ -184,9 +187,17 @@ final class BridgeSession implements FrameReader.Listener {
     return true;
   }
 
-  /** {@code connstate.auth {"token": …}}, answered by the bridge itself: {@code {"client", "role"}}. */
+  /**
+   * {@code connstate.auth {"token": …}}, answered by the bridge itself: {@code {"client", "role"}}.
+   * A socket its certificate authenticated answers who the certificate names, token or not: a
+   * token cannot change it.
+   */
   private void authenticate(JsonObject frame) {
     String replyAddress = replyAddress(frame);
+    if (certified) {
+      answerIdentity(replyAddress);
+      return;
+    }
     Object token = frame.getValue("body") instanceof JsonObject body ? body.getValue("token") : null;
     if (!(token instanceof String text) || text.isEmpty()) {
       refuse(frame, Addresses.AUTH, FailureCode.BAD_REQUEST, MetricNames.FRAME_INVALID,
@@ -198,6 +209,10 @@ final class BridgeSession implements FrameReader.Listener {
           "unauthenticated: the token is not valid");
       return;
     }
+    answerIdentity(replyAddress);
+  }
+
+  private void answerIdentity(String replyAddress) {
     if (replyAddress != null) {
       write(Frames.encodeMessage(replyAddress, new JsonObject().put("client", principal.name())
           .put("role", principal.role().wire()), true));
