@@ -199,10 +199,13 @@ final class EventApplier {
       if (ar.failed()) {
         env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
         env.problems().warn("re-reading a connection from Redis failed", "handle " + handle, ar.cause());
+      } else if (slot.authoritative && slot.eventCount != eventsBefore) {
+        // an event arrived while the read was in flight: the read may predate that change (it
+        // travels on another connection), so it cannot tell whether Redis went back; read again
+        again = true;
       } else {
-        again = slot.authoritative && slot.eventCount != eventsBefore;
         reread(slot, ar.result());
-        slot.authoritative = again;
+        slot.authoritative = false;
       }
       state.reindex(slot);
       if (again) {

@@ -44,6 +44,7 @@ final class FakeStore implements ConnectionStore {
   private boolean eventsFirst;
   private int failures;
   private boolean replicasMissing;
+  private boolean readsSeeSendTime;
 
   private record Call<T>(String what, Ticket ticket, Supplier<Outcome<T>> apply, Promise<T> promise) {
   }
@@ -290,10 +291,20 @@ final class FakeStore implements ConnectionStore {
 
   @Override
   public Future<StoredConnection> read(long handle, Ticket ticket) {
+    ConnectionRecord asSent;
+    synchronized (this) {
+      asSent = records.get(handle) == null ? null : records.get(handle).copy();
+    }
     return submit("read " + handle, ticket, () -> {
-      ConnectionRecord record = records.get(handle);
+      // as Redis does: a read sees what was stored when it ran, even if its answer comes later
+      ConnectionRecord record = readsSeeSendTime ? asSent : records.get(handle);
       return answer(record == null ? null : new StoredConnection(record.copy(), null));
     });
+  }
+
+  /** Reads see the store as it was when they were sent (Redis ran them then; the answer travels later). */
+  synchronized void readsSeeSendTime() {
+    readsSeeSendTime = true;
   }
 
   @Override

@@ -63,6 +63,41 @@ class HistoryLossTest {
   }
 
   @Test
+  @DisplayName("a re-read raced by a newer event is read again, not taken: no false alarm, no older snapshot published")
+  void racedReadIsRepeated(Vertx vertx, VertxTestContext test) {
+    ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
+      f.store.readsSeeSendTime();
+      f.run(register(42)).compose(r -> f.run(bind(42, "#5"))).compose(bound -> f.settled()).compose(v -> {
+        // a re-read is sent and runs in Redis; then another sidecar changes the connection, and
+        // that change's event arrives before the re-read's answer
+        f.store.hold();
+        f.shard.apply(behind(42));
+        return f.store.sentCount(3);
+      }).compose(v -> {
+        f.store.updateElsewhere(42, "GMCP", "on", System.currentTimeMillis());
+        return f.settled();
+      }).compose(v -> {
+        f.store.release();
+        return f.store.sentCount(4);
+      }).compose(v -> f.settled()).compose(v -> f.run(get(42))).onComplete(test.succeeding(shown ->
+          test.verify(() -> {
+            assertThat(f.counter(MetricNames.HISTORY_LOST)).as("Redis never went back").isZero();
+            assertThat(shown.getLong("version")).isEqualTo(3);
+            assertThat(shown.getJsonObject("metadata").getString("GMCP")).isEqualTo("on");
+            assertThat(f.store.sent()).as("the raced read was read again").containsSubsequence("read 42", "read 42");
+            test.completeNow();
+          })));
+    }));
+  }
+
+  /** An event of a version already published: what makes a shard re-read authoritatively. */
+  private static dev.connstate.model.ChangeEvent behind(long handle) {
+    return dev.connstate.model.ChangeEvent.parse(new JsonObject().put("type", "updated").put("handle", handle)
+        .put("version", 2).put("changes", new JsonObject()).put("origin", "elsewhere")
+        .put("at", System.currentTimeMillis()).encode());
+  }
+
+  @Test
   @DisplayName("a resync that finds an older version than the shard holds takes it, and later changes count on from it")
   void resyncTakesOlder(Vertx vertx, VertxTestContext test) {
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
