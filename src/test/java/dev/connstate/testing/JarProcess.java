@@ -17,8 +17,8 @@ import java.util.function.Predicate;
 
 /**
  * {@code java -XX:+ExitOnOutOfMemoryError -jar target/connstate.jar serve} (or another subcommand) as a child process, the
- * way the README runs it, with only the given CONNSTATE_* variables. Its output is collected
- * line by line.
+ * way the README runs it, with only the given CONNSTATE_* variables and, if given, more JVM
+ * options ({@code -Xmx256m}). Its output is collected line by line.
  */
 public final class JarProcess implements AutoCloseable {
   public static final Path JAR = Path.of(System.getProperty("connstate.jar", "target/connstate.jar"));
@@ -36,10 +36,20 @@ public final class JarProcess implements AutoCloseable {
 
   /** {@code java -jar target/connstate.jar <args…>}. */
   public JarProcess(Map<String, String> env, String... args) {
+    this(env, List.of(), args);
+  }
+
+  /**
+   * {@code java -XX:+ExitOnOutOfMemoryError <jvmOptions…> -jar target/connstate.jar <args…>}, e.g. with
+   * {@code -Xmx256m}; with no args, {@code serve}.
+   */
+  public JarProcess(Map<String, String> env, List<String> jvmOptions, String... args) {
     assertThat(JAR).as("built by mvn package").exists();
     java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("java",
-        "-XX:+ExitOnOutOfMemoryError", "-jar", JAR.toString()));
-    command.addAll(java.util.List.of(args));
+        "-XX:+ExitOnOutOfMemoryError"));
+    command.addAll(jvmOptions);
+    command.addAll(java.util.List.of("-jar", JAR.toString()));
+    command.addAll(args.length == 0 ? List.of("serve") : java.util.List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("CONNSTATE_"));
     builder.environment().putAll(env);
@@ -97,6 +107,20 @@ public final class JarProcess implements AutoCloseable {
 
   public List<String> output() {
     return List.copyOf(output);
+  }
+
+  /** Lines of output so far: {@code output().subList(mark, …)} is what came after a mark. */
+  public int lines() {
+    return output.size();
+  }
+
+  /** The process id, e.g. to count its open files in {@code /proc/<pid>/fd}. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean alive() {
+    return process.isAlive();
   }
 
   @Override

@@ -31,10 +31,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private final RedisProcess process;
+  /** {@code --requirepass}, or null. */
+  private final String password;
   private Vertx vertx;
   private Redis client;
 
   private TestRedis(List<String> extraArgs) {
+    this(extraArgs, null);
+  }
+
+  private TestRedis(List<String> extraArgs, String password) {
+    this.password = password;
+    if (password != null) {
+      extraArgs = new java.util.ArrayList<>(extraArgs);
+      extraArgs.addAll(List.of("--requirepass", password));
+    }
     Path binary = RedisBinary.get();
     try {
       Path dir = Files.createTempDirectory("connstate-test-redis");
@@ -59,10 +70,18 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
     return new TestRedis(List.of(extraArgs));
   }
 
+  /**
+   * A server started before the test class and stopped after it that requires
+   * {@code password} ({@code --requirepass}); {@link #url()} carries it.
+   */
+  public static TestRedis perClassWithPassword(String password, String... extraArgs) {
+    return new TestRedis(List.of(extraArgs), password);
+  }
+
   private TestRedis begin() {
     process.start();
     vertx = Vertx.vertx();
-    client = Redis.createClient(vertx, new RedisOptions().setConnectionString(process.url()).setMaxPoolSize(4));
+    client = Redis.createClient(vertx, new RedisOptions().setConnectionString(url()).setMaxPoolSize(4));
     return this;
   }
 
@@ -83,8 +102,9 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
     }
   }
 
+  /** {@code redis://127.0.0.1:port}, or {@code redis://:password@127.0.0.1:port} for a server with a password. */
   public String url() {
-    return process.url();
+    return password == null ? process.url() : process.url().replace("redis://", "redis://:" + password + "@");
   }
 
   public int port() {

@@ -96,7 +96,8 @@ final class BridgeContext {
           largest = session;
         }
       }
-      if (largest == null || largest.queuedBytes() == 0) {
+      // a socket holding less than its own queue limit is being read: it is not the one to blame
+      if (largest == null || largest.queuedBytes() < settings.maxWriteQueueBytes()) {
         return;
       }
       closed(largest);

@@ -7,9 +7,12 @@ import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.protocol.FailureCode;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -17,6 +20,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -39,6 +43,14 @@ import org.slf4j.LoggerFactory;
  */
 final class BridgeSession implements FrameReader.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeSession.class);
+  /**
+   * {@code list} requests one socket may have in flight: each builds a page of up to
+   * {@code limits.maxReplyBytes}, so one client's burst of them must not crowd out everyone
+   * else's small requests. Later ones wait (the socket is not read meanwhile).
+   */
+  static final int MAX_LISTS_INFLIGHT = 2;
+  /** After an err frame, how long a socket that does not read it may stay open. */
+  private static final long CLOSE_GRACE_MS = 1_000;
 
   private final NetSocket socket;
   private final Vertx vertx;
@@ -57,6 +69,10 @@ final class BridgeSession implements FrameReader.Listener {
   private boolean paused;
   private int inflight;
   private long queuedBytes;
+  /** The socket was forced shut: what it had queued was given back to the budget at once. */
+  private boolean released;
+  private int listsInflight;
+  private final ArrayDeque<JsonObject> heldLists = new ArrayDeque<>(MAX_LISTS_INFLIGHT);
 
   BridgeSession(NetSocket socket, Vertx vertx, BridgeContext bridge, Principal certified) {
     this.socket = socket;
@@ -66,7 +82,7 @@ final class BridgeSession implements FrameReader.Listener {
     this.metrics = bridge.metrics();
     this.problems = bridge.problems();
     this.remote = String.valueOf(socket.remoteAddress());
-    this.reader = new FrameReader(vertx, settings.maxFrameBytes(), settings.frameTimeoutMs(), bridge.pendingFrames(),
+    this.reader = new FrameReader(vertx, this::maxFrameBytes, settings.frameTimeoutMs(), bridge.pendingFrames(),
         this);
     this.principal = bridge.clients().open() ? Principal.UNAUTHENTICATED : certified;
     this.certified = certified != null;
@@ -90,6 +106,12 @@ final class BridgeSession implements FrameReader.Listener {
         }
       });
     }
+  }
+
+  /** Before authentication only small frames are read: enough to authenticate, not enough to hold memory. */
+  private int maxFrameBytes() {
+    return principal == null ? Math.min(FrameReader.SMALL_FRAME_BYTES, settings.maxFrameBytes())
+        : settings.maxFrameBytes();
   }
 
   /** Reply bytes queued for this socket and not yet written to it. */
@@ -245,10 +267,29 @@ final class BridgeSession implements FrameReader.Listener {
           + principal.name() + " has the role " + principal.role().wire() + ", which may not send " + address);
       return;
     }
+    boolean list = Addresses.LIST.equals(address);
+    if (list && listsInflight >= MAX_LISTS_INFLIGHT) {
+      heldLists.add(frame);
+      pauseIfNeeded();
+      return;
+    }
+    if (list) {
+      listsInflight++;
+    }
     inflight++;
     pauseIfNeeded();
     bridge.eventBus().request(address, frame.getValue("body"), options(frame)).onComplete(ar -> {
       inflight--;
+      if (list) {
+        listsInflight--;
+        JsonObject next = heldLists.poll();
+        if (next != null && !closed) {
+          send(next, Addresses.LIST);
+        }
+      }
+      if (closed) {
+        return;
+      }
       if (replyAddress == null) {
         if (ar.failed()) {
           LOG.debug("bridge client {}: a {} sent without replyAddress failed: {}", remote, address,
@@ -336,8 +377,10 @@ final class BridgeSession implements FrameReader.Listener {
     queuedBytes += bytes;
     boolean overBudget = bridge.queued().take(bytes);
     socket.write(frame).onComplete(ar -> {
-      queuedBytes -= bytes;
-      bridge.queued().give(bytes);
+      if (!released) {
+        queuedBytes -= bytes;
+        bridge.queued().give(bytes);
+      }
       if (ar.failed()) {
         LOG.debug("bridge client {} is gone: {}", remote, ar.cause().getMessage());
       }
@@ -354,14 +397,16 @@ final class BridgeSession implements FrameReader.Listener {
   }
 
   private void pauseIfNeeded() {
-    if (!paused && !closed && (inflight >= settings.maxInflightPerClient() || socket.writeQueueFull())) {
+    if (!paused && !closed && (inflight >= settings.maxInflightPerClient() || socket.writeQueueFull()
+        || !heldLists.isEmpty())) {
       paused = true;
       socket.pause();
     }
   }
 
   private void resumeIfPossible() {
-    if (paused && !closed && inflight < settings.maxInflightPerClient() && !socket.writeQueueFull()) {
+    if (paused && !closed && inflight < settings.maxInflightPerClient() && !socket.writeQueueFull()
+        && heldLists.isEmpty()) {
       paused = false;
       socket.resume();
     }
@@ -382,7 +427,31 @@ final class BridgeSession implements FrameReader.Listener {
     }
     closed = true;
     reader.stop();
-    socket.close().onFailure(e -> LOG.debug("closing bridge client {}: {}", remote, e.getMessage()));
+    heldLists.clear();
+    if (tell) {
+      // a close waits until what is queued was sent; a client that does not read must not hold it open
+      socket.close().onFailure(e -> LOG.debug("closing bridge client {}: {}", remote, e.getMessage()));
+      vertx.setTimer(CLOSE_GRACE_MS, id -> forceClose());
+    } else {
+      forceClose();
+    }
+  }
+
+  /**
+   * Shuts the socket at once, dropping what is queued for it (a close would wait until a client
+   * that does not read has read it), and gives those bytes back to the budget now.
+   */
+  private void forceClose() {
+    if (!released) {
+      released = true;
+      bridge.queued().give(queuedBytes);
+      queuedBytes = 0;
+    }
+    Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+    // linger 0: a reset, so that the kernel too drops what the client never read
+    channel.config().setOption(ChannelOption.SO_LINGER, 0);
+    // from the front of the pipeline, past Vert.x's handler, whose close waits for queued writes
+    channel.pipeline().firstContext().close();
   }
 
   private void closed() {

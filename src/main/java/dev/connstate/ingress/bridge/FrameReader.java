@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.parsetools.RecordParser;
+import java.util.function.IntSupplier;
 
 /**
  * Reads the length-prefixed frames of one bridge socket (DESIGN appendix) within the limits of
@@ -14,6 +15,13 @@ import io.vertx.core.parsetools.RecordParser;
  * frame holds in memory is therefore bounded over all sockets.
  */
 final class FrameReader implements Handler<Buffer> {
+  /**
+   * Frames up to this size are not counted against the shared budget: every command and
+   * authentication fits, so a socket filling the budget with half-sent large frames cannot stop
+   * other clients' requests. What they hold is bounded by {@code maxClients} times this.
+   */
+  static final int SMALL_FRAME_BYTES = 16 * 1024;
+
   /** What the reader hands on. */
   interface Listener {
     /** One whole frame's payload. */
@@ -27,7 +35,7 @@ final class FrameReader implements Handler<Buffer> {
   }
 
   private final Vertx vertx;
-  private final int maxFrameBytes;
+  private final IntSupplier maxFrameBytes;
   private final long frameTimeoutMs;
   private final ByteBudget pending;
   private final Listener listener;
@@ -37,7 +45,8 @@ final class FrameReader implements Handler<Buffer> {
   private long deadline = -1;
   private boolean stopped;
 
-  FrameReader(Vertx vertx, int maxFrameBytes, long frameTimeoutMs, ByteBudget pending, Listener listener) {
+  /** @param maxFrameBytes the largest frame now (smaller before the socket authenticated) */
+  FrameReader(Vertx vertx, IntSupplier maxFrameBytes, long frameTimeoutMs, ByteBudget pending, Listener listener) {
     this.vertx = vertx;
     this.maxFrameBytes = maxFrameBytes;
     this.frameTimeoutMs = frameTimeoutMs;
@@ -74,16 +83,17 @@ final class FrameReader implements Handler<Buffer> {
   }
 
   private void length(long length) {
-    if (length > maxFrameBytes) {
-      fatal(MetricNames.CLOSED_FRAME_TOO_LARGE, "a frame of " + length + " bytes exceeds the limit of "
-          + maxFrameBytes + " bytes");
+    int max = maxFrameBytes.getAsInt();
+    if (length > max) {
+      fatal(MetricNames.CLOSED_FRAME_TOO_LARGE, "a frame of " + length + " bytes exceeds the limit of " + max
+          + " bytes" + (max == SMALL_FRAME_BYTES ? " for a socket that has not authenticated" : ""));
     } else if (length == 0) {
       listener.empty();
-    } else if (!pending.tryTake(length)) {
-      fatal(MetricNames.CLOSED_FRAME_BUDGET, "the bridge holds too many partly received frames to take one of "
+    } else if (length > SMALL_FRAME_BYTES && !pending.tryTake(length)) {
+      fatal(MetricNames.CLOSED_FRAME_BUDGET, "the bridge holds too many partly received large frames to take one of "
           + length + " bytes now");
     } else {
-      reserved = length;
+      reserved = length > SMALL_FRAME_BYTES ? length : 0;
       readingLength = false;
       parser.fixedSizeMode((int) length);
       deadline = vertx.setTimer(frameTimeoutMs, id -> {
