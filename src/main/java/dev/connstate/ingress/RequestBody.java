@@ -3,6 +3,7 @@ package dev.connstate.ingress;
 import dev.connstate.config.Limits;
 import dev.connstate.model.PlayerRef;
 import dev.connstate.protocol.CommandFailure;
+import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +26,8 @@ import java.util.Set;
 final class RequestBody {
   /** Largest handle: every JSON client can hold it exactly (2^53 - 1). */
   static final long MAX_HANDLE = (1L << 53) - 1;
+  /** Below this a double tells a fraction from an integer. */
+  private static final double DOUBLE_EXACT = 1L << 52;
   private static final String HANDLE_EXPECTED = "expected an integer from 0 to " + MAX_HANDLE;
 
   private final String address;
@@ -87,8 +90,10 @@ final class RequestBody {
       return big.bitLength() <= 63 ? big.longValue() : null;
     }
     if (value instanceof Double || value instanceof Float) {
+      // at 2^52 and above a double has no fraction bits: 4503599627370496.5 arrives as ...496.0,
+      // so a number written with a fraction or an exponent is taken only below it
       double d = ((Number) value).doubleValue();
-      return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) <= MAX_HANDLE ? (long) d : null;
+      return Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < DOUBLE_EXACT ? (long) d : null;
     }
     if (value instanceof BigDecimal decimal) {
       try {
@@ -222,7 +227,7 @@ final class RequestBody {
     if (value == null) {
       return -1;
     }
-    if (value instanceof String s && !s.isEmpty() && s.length() <= 16 && s.chars().allMatch(Character::isDigit)) {
+    if (value instanceof String s && !s.isEmpty() && s.length() <= 16 && s.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return handleValue(field, Long.parseLong(s));
     }
     throw CommandFailure.badRequest(field, "expected the cursor string of a previous list reply, got " + shown(value));
@@ -264,8 +269,14 @@ final class RequestBody {
     if (value == null) {
       return "null";
     }
-    String text = value instanceof Double || value instanceof Float || value instanceof BigDecimal
-        ? value.toString() : Json.encode(value);
+    String text;
+    try {
+      text = value instanceof Double || value instanceof Float || value instanceof BigDecimal
+          ? value.toString() : Json.encode(value);
+    } catch (EncodeException unwritable) {
+      // nested deeper than Jackson writes (1 000 levels) or not a JSON type: only an in-process sender has one
+      text = "a " + value.getClass().getSimpleName() + " that cannot be written as JSON";
+    }
     return text.length() > 60 ? text.substring(0, 60) + "…" : text;
   }
 }

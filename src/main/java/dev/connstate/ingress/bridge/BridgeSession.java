@@ -82,8 +82,8 @@ final class BridgeSession implements FrameReader.Listener {
     this.metrics = bridge.metrics();
     this.problems = bridge.problems();
     this.remote = String.valueOf(socket.remoteAddress());
-    this.reader = new FrameReader(vertx, this::maxFrameBytes, settings.frameTimeoutMs(), bridge.pendingFrames(),
-        this);
+    this.reader = new FrameReader(vertx, this::maxFrameBytes, FrameReader.SMALL_FRAME_BYTES, settings.frameTimeoutMs(),
+        bridge.pendingFrames(), this);
     this.principal = bridge.clients().open() ? Principal.UNAUTHENTICATED : certified;
     this.certified = certified != null;
   }

@@ -36,6 +36,7 @@ final class FrameReader implements Handler<Buffer> {
 
   private final Vertx vertx;
   private final IntSupplier maxFrameBytes;
+  private final int smallFrameBytes;
   private final long frameTimeoutMs;
   private final ByteBudget pending;
   private final Listener listener;
@@ -45,10 +46,16 @@ final class FrameReader implements Handler<Buffer> {
   private long deadline = -1;
   private boolean stopped;
 
-  /** @param maxFrameBytes the largest frame now (smaller before the socket authenticated) */
-  FrameReader(Vertx vertx, IntSupplier maxFrameBytes, long frameTimeoutMs, ByteBudget pending, Listener listener) {
+  /**
+   * @param maxFrameBytes the largest frame now (smaller before the socket authenticated)
+   * @param smallFrameBytes frames up to this size are not counted against {@code pending}
+   *     ({@link #SMALL_FRAME_BYTES} on a bridge)
+   */
+  FrameReader(Vertx vertx, IntSupplier maxFrameBytes, int smallFrameBytes, long frameTimeoutMs, ByteBudget pending,
+              Listener listener) {
     this.vertx = vertx;
     this.maxFrameBytes = maxFrameBytes;
+    this.smallFrameBytes = smallFrameBytes;
     this.frameTimeoutMs = frameTimeoutMs;
     this.pending = pending;
     this.listener = listener;
@@ -89,11 +96,11 @@ final class FrameReader implements Handler<Buffer> {
           + " bytes" + (max == SMALL_FRAME_BYTES ? " for a socket that has not authenticated" : ""));
     } else if (length == 0) {
       listener.empty();
-    } else if (length > SMALL_FRAME_BYTES && !pending.tryTake(length)) {
+    } else if (length > smallFrameBytes && !pending.tryTake(length)) {
       fatal(MetricNames.CLOSED_FRAME_BUDGET, "the bridge holds too many partly received large frames to take one of "
           + length + " bytes now");
     } else {
-      reserved = length > SMALL_FRAME_BYTES ? length : 0;
+      reserved = length > smallFrameBytes ? length : 0;
       readingLength = false;
       parser.fixedSizeMode((int) length);
       deadline = vertx.setTimer(frameTimeoutMs, id -> {
