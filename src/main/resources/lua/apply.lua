@@ -20,6 +20,10 @@
 local APPLIED, UNCHANGED, NO_CONNECTION, CONFLICT, EXISTS_AS_V1 =
   @APPLIED@, @UNCHANGED@, @NO_CONNECTION@, @CONFLICT@, @EXISTS_AS_V1@
 local CONNECTION_HEAD, CONNECTION_TAIL = @CONNECTION_HEAD@, @CONNECTION_TAIL@
+local TOMBSTONE_SUFFIX = @TOMBSTONE_SUFFIX@
+-- Redis Cluster: how long the player an unbind or a disconnect removed is remembered, so that a
+-- retry (its first attempt answered 503 before the sidecar cleaned the player's set) can clean it
+local TOMBSTONE_MS = 300000
 local PLAYER_HEAD, PLAYER_TAIL = @PLAYER_HEAD@, @PLAYER_TAIL@
 local ACTIVE_KEY = @ACTIVE_KEY@
 local CHANNEL = @EVENTS_CHANNEL@
@@ -147,12 +151,17 @@ if op == 'd' then
     if INDEX then
       -- an earlier attempt may have removed the hash and not the index entry
       redis.call('SREM', ACTIVE_KEY, handle)
+      return { UNCHANGED, 0 }
     end
-    return { UNCHANGED, 0 }
+    -- Redis Cluster: the sidecar removes the index entries; the player comes from the tombstone
+    return { UNCHANGED, 0, redis.call('GET', key .. TOMBSTONE_SUFFIX) or false }
   end
   local bound = redis.call('HGET', key, 'playerRef')
   local version = tonumber(redis.call('HGET', key, 'version') or '0') + 1
   redis.call('DEL', key)
+  if not INDEX and bound then
+    redis.call('SET', key .. TOMBSTONE_SUFFIX, bound, 'PX', TOMBSTONE_MS)
+  end
   if LEGACY then
     -- a v1 key left from before the conversion must not bring the connection back
     redis.call('DEL', legacyKey)
@@ -215,7 +224,12 @@ if op == 'u' then
   local bound = redis.call('HGET', key, 'playerRef')
   if not bound then
     reindex(false)
-    return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), false }
+    -- Redis Cluster: an earlier attempt may have unbound it and not cleaned the player's set
+    local unbound = not INDEX and redis.call('GET', key .. TOMBSTONE_SUFFIX) or false
+    return { UNCHANGED, tonumber(redis.call('HGET', key, 'version')), unbound }
+  end
+  if not INDEX then
+    redis.call('SET', key .. TOMBSTONE_SUFFIX, bound, 'PX', TOMBSTONE_MS)
   end
   local version = store({ 'state', 'Connected' }, { 'playerRef' })
   mirror()

@@ -91,6 +91,9 @@ public interface ConnectionStore {
    */
   Future<List<Long>> scanHandles();
 
-  /** Makes the active set (and the set of {@code playerRef}, if not null) list {@code handle} again. */
-  Future<Void> relist(long handle, String playerRef);
+  /**
+   * Makes the index sets list {@code handle} again, as the store holds it at that moment (the
+   * active set, the set of the player it is bound to); nothing if it holds no such connection.
+   */
+  Future<Void> relist(long handle);
 }

@@ -41,7 +41,7 @@ final class ReadThrough {
         ticket -> store.read(slot.handle, ticket).map(stored -> {
           commitStored(slot, stored);
           if (stored != null && !stored.legacy()) {
-            relist(slot.handle, stored.record().playerRef());
+            relist(slot.handle);
           }
           return null;
         })));
@@ -51,8 +51,8 @@ final class ReadThrough {
    * A connection read through may be one whose index entries an unanswered attempt lost: list
    * it again (idempotent). Its failure does not fail the command; it is counted and logged.
    */
-  private void relist(long handle, String playerRef) {
-    store.relist(handle, playerRef).onFailure(e -> {
+  private void relist(long handle) {
+    store.relist(handle).onFailure(e -> {
       env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(e));
       env.problems().warn("listing a connection read through in the index sets failed", "handle " + handle, e);
     });

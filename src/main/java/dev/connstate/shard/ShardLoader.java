@@ -56,7 +56,7 @@ final class ShardLoader {
       for (long handle : handles) {
         HandleSlot slot = state.get(handle);
         if (slot != null && slot.committed != null) {
-          relisted.add(store.relist(handle, slot.committed.playerRef()));
+          relisted.add(store.relist(handle));
         }
       }
       return Future.all(relisted).map(all -> relisted.size());

@@ -26,25 +26,50 @@ public final class ActiveSet {
   private final RedisKeys keys;
   private final IndexRepair repair;
   private final Metrics metrics;
+  private final boolean cluster;
+  private final String relistScript;
 
   public ActiveSet(Function<Request, Future<Response>> redis, RedisKeys keys, boolean cluster, Metrics metrics) {
     this.redis = redis;
     this.keys = keys;
     this.repair = new IndexRepair(redis, keys, cluster);
     this.metrics = metrics;
+    this.cluster = cluster;
+    this.relistScript = Scripts.fill(RELIST, keys.luaConstants(), java.util.Map.of());
   }
+
+  /** KEYS[1] the hash, KEYS[2] the active set; ARGV[1] the handle. */
+  private static final String RELIST = """
+      local PLAYER_HEAD, PLAYER_TAIL = @PLAYER_HEAD@, @PLAYER_TAIL@
+      if redis.call('EXISTS', KEYS[1]) == 0 then
+        return 0
+      end
+      redis.call('SADD', KEYS[2], ARGV[1])
+      local ref = redis.call('HGET', KEYS[1], 'playerRef')
+      if ref then
+        redis.call('SADD', PLAYER_HEAD .. ref .. PLAYER_TAIL, ARGV[1])
+      end
+      return 1
+      """;
 
   /** Every member that is a handle. */
   public Future<List<Long>> handles() {
     return redis.apply(Request.cmd(Command.SMEMBERS).arg(keys.active())).map(this::handles);
   }
 
-  /** Lists {@code handle} again, and in the set of {@code playerRef} if not null. */
-  public Future<Void> relist(long handle, String playerRef) {
-    Future<Response> listed = redis.apply(Request.cmd(Command.SADD).arg(keys.active()).arg(handle));
-    return (playerRef == null ? listed
-        : listed.compose(v -> redis.apply(Request.cmd(Command.SADD).arg(keys.player(playerRef)).arg(handle))))
-        .mapEmpty();
+  /**
+   * Lists {@code handle} again if its hash exists: in the active set, and in the set of the
+   * player it is bound to, as Redis holds it at that moment — in one script, so a concurrent
+   * unbind or disconnect by another sidecar cannot be undone by a stale read. In Redis Cluster
+   * the sets live in other slots: only the active set is written (an orphan there is removed
+   * at the next start; a lost player entry is repaired by the bind's retry).
+   */
+  public Future<Void> relist(long handle) {
+    if (cluster) {
+      return redis.apply(Request.cmd(Command.SADD).arg(keys.active()).arg(handle)).mapEmpty();
+    }
+    return redis.apply(Request.cmd(Command.EVAL).arg(relistScript).arg(2).arg(keys.connection(handle))
+        .arg(keys.active()).arg(handle)).mapEmpty();
   }
 
   /**

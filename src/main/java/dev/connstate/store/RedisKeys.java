@@ -14,6 +14,7 @@ public final class RedisKeys {
   // each pattern as the text before and after its variable part
   private static final String CONNECTION_HEAD = "conn:{";
   private static final String CONNECTION_TAIL = "}";
+  private static final String TOMBSTONE_SUFFIX = ":gone";
   private static final String LEGACY_HEAD = "conn:";
   private static final String PLAYER_HEAD = "player:{";
   private static final String PLAYER_TAIL = "}";
@@ -33,6 +34,15 @@ public final class RedisKeys {
   /** {@code sharpmush:conn:{42}}: HASH of one live connection (v2). */
   public String connection(long handle) {
     return prefix + CONNECTION_HEAD + handle + CONNECTION_TAIL;
+  }
+
+  /**
+   * {@code sharpmush:conn:{42}:gone}: STRING, Redis Cluster only — the player a disconnected
+   * connection was bound to, for a few minutes, so that a retried disconnect (its first attempt
+   * answered 503 after the hash was gone) can still remove the player's index entry.
+   */
+  public String tombstone(long handle) {
+    return connection(handle) + TOMBSTONE_SUFFIX;
   }
 
   /** SCAN pattern of the v2 hashes ({@code sharpmush:conn:{*}}). */
@@ -100,6 +110,7 @@ public final class RedisKeys {
     Map<String, String> constants = new LinkedHashMap<>();
     constants.put("CONNECTION_HEAD", prefix + CONNECTION_HEAD);
     constants.put("CONNECTION_TAIL", CONNECTION_TAIL);
+    constants.put("TOMBSTONE_SUFFIX", TOMBSTONE_SUFFIX);
     constants.put("LEGACY_HEAD", prefix + LEGACY_HEAD);
     constants.put("PLAYER_HEAD", prefix + PLAYER_HEAD);
     constants.put("PLAYER_TAIL", PLAYER_TAIL);

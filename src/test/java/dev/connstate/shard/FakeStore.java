@@ -340,7 +340,7 @@ final class FakeStore implements ConnectionStore {
   }
 
   @Override
-  public Future<Void> relist(long handle, String playerRef) {
+  public Future<Void> relist(long handle) {
     return submit("relist " + handle, null, () -> new Outcome<Void>(null, List.of()));
   }
 

@@ -43,7 +43,7 @@ final class HandleHistory {
     }
   }
 
-  private static final int LOG_LINES = 4;
+  private static final int LOG_LINES = 16;
   final long handle;
   private State acknowledged = State.ABSENT;
   private State unconfirmed;

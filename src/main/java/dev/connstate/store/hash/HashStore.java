@@ -93,7 +93,9 @@ import java.util.Map;
  * bound, unbind of an unbound connection, disconnect of a gone one) writes the index entries
  * again: {@code SADD …conn:active 42} and {@code SADD …player:{ref} 42} (or {@code SREM
  * …conn:active 42} for the disconnect), so that index sets lost with an unanswered attempt
- * are repaired by the retry.
+ * are repaired by the retry. In Redis Cluster, where a disconnect's index writes follow the
+ * script, an unbind or disconnect leaves {@code SET sharpmush:conn:{42}:gone <player> PX 300000}
+ * behind, so that a retry still knows which player set to clean.
  */
 public final class HashStore implements ConnectionStore {
   private static final String TEMPLATE = Scripts.lua("legacy_json.lua") + "\n" + Scripts.lua("apply.lua");
@@ -202,8 +204,10 @@ public final class HashStore implements ConnectionStore {
         return Future.succeededFuture(new RegisterOutcome(false, null, true));
       }
       ConnectionRecord existing = ConnectionRecord.fromHash(handle, Replies.hash(r.get(1)));
-      // an earlier attempt may have stored the hash and lost its index entries
-      return reindex(handle, existing.playerRef()).map(v -> new RegisterOutcome(false, existing, false));
+      // an earlier attempt may have stored the hash and lost its entry in the active set (its
+      // player entry, in Redis Cluster, is left to the bind's own retry: the player read here
+      // may be unbound by another sidecar before this write lands)
+      return reindex(handle, null).map(v -> new RegisterOutcome(false, existing, false));
     });
   }
 
@@ -221,7 +225,8 @@ public final class HashStore implements ConnectionStore {
     return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)), ticket)
         .map(HashStore::outcome)
         .compose(o -> o.status() == WriteOutcome.Status.APPLIED ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o)
-            : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, null).map(o)
+            : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, null).compose(v -> o.boundRef() == null
+                ? Future.succeededFuture(o) : index(Command.SREM, keys.player(o.boundRef()), handle).map(o))
             : Future.succeededFuture(o));
   }
 
@@ -254,8 +259,11 @@ public final class HashStore implements ConnectionStore {
         .map(HashStore::outcome)
         .compose(o -> {
           if (o.status() == WriteOutcome.Status.UNCHANGED) {
-            // an earlier attempt may have removed the hash and not the index entry
-            return index(Command.SREM, keys.active(), handle).map(o);
+            // an earlier attempt may have removed the hash and not the index entries (Redis
+            // Cluster: the player it was bound to comes back from the tombstone)
+            Future<Void> unlisted = index(Command.SREM, keys.active(), handle);
+            return o.boundRef() == null ? unlisted.map(o)
+                : unlisted.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
           }
           if (o.status() != WriteOutcome.Status.APPLIED || !options.cluster()) {
             return Future.succeededFuture(o);
@@ -407,8 +415,8 @@ public final class HashStore implements ConnectionStore {
   }
 
   @Override
-  public Future<Void> relist(long handle, String playerRef) {
-    return active.relist(handle, playerRef);
+  public Future<Void> relist(long handle) {
+    return active.relist(handle);
   }
 
   private List<String> readLimits() {

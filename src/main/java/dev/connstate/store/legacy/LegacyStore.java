@@ -176,8 +176,8 @@ public final class LegacyStore implements ConnectionStore {
   }
 
   @Override
-  public Future<Void> relist(long handle, String playerRef) {
-    return active.relist(handle, null);
+  public Future<Void> relist(long handle) {
+    return redis.send(Request.cmd(Command.SADD).arg(keys.active()).arg(handle)).mapEmpty();
   }
 
   /**
