@@ -2,7 +2,6 @@ package dev.connstate.testing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -35,10 +34,7 @@ final class NodeClients implements AutoCloseable {
   }
 
   Future<Response> send(int port, String command, Object... args) {
-    Request request = Request.cmd(Command.create(command));
-    for (Object arg : args) {
-      request.arg(arg.toString());
-    }
+    Request request = RedisReader.request(command, args);
     return client(port).send(request).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 

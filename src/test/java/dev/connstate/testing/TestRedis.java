@@ -3,7 +3,6 @@ package dev.connstate.testing;
 import dev.connstate.redis.RedisProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -12,11 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -122,39 +117,10 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
   }
 
   /** Runs one command and returns its reply. */
+  @Override
   public Response call(String command, Object... args) {
-    Request request = Request.cmd(Command.create(command));
-    for (Object arg : args) {
-      request.arg(arg.toString());
-    }
+    Request request = RedisReader.request(command, args);
     return Await.result(client.send(request));
-  }
-
-  @Override
-  public Map<String, String> hgetall(String key) {
-    Response r = call("HGETALL", key);
-    Map<String, String> out = new HashMap<>();
-    if (r == null) {
-      return out;
-    }
-    if (r.isMap()) {
-      r.getKeys().forEach(k -> out.put(k, r.get(k).toString()));
-    } else {
-      for (int i = 0; i + 1 < r.size(); i += 2) {
-        out.put(r.get(i).toString(), r.get(i + 1).toString());
-      }
-    }
-    return out;
-  }
-
-  @Override
-  public Set<String> smembers(String key) {
-    Set<String> out = new HashSet<>();
-    Response r = call("SMEMBERS", key);
-    if (r != null) {
-      r.forEach(m -> out.add(m.toString()));
-    }
-    return out;
   }
 
   /** Remaining time to live in ms: -1 none, -2 no such key. */

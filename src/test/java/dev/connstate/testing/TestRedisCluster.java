@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -251,23 +250,13 @@ public final class TestRedisCluster implements RedisReader, AutoCloseable {
   }
 
   /** Runs one keyed command on the node that owns the key. */
+  @Override
   public Response call(String command, Object... args) {
-    Request request = Request.cmd(Command.create(command));
-    for (Object arg : args) {
-      request.arg(arg.toString());
-    }
+    Request request = RedisReader.request(command, args);
     return Await.result(client.send(request));
   }
 
-  @Override
-  public Map<String, String> hgetall(String key) {
-    return NodeClients.fields(call("HGETALL", key));
-  }
 
-  @Override
-  public Set<String> smembers(String key) {
-    return NodeClients.members(call("SMEMBERS", key));
-  }
 
   @Override
   public void close() {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -286,19 +285,12 @@ public final class TestSentinelGroup implements RedisReader, AutoCloseable {
   }
 
   /** Runs one command on the current master. */
+  @Override
   public Response call(String command, Object... args) {
     return nodes.call(masterPort, command, args);
   }
 
-  @Override
-  public Map<String, String> hgetall(String key) {
-    return NodeClients.fields(call("HGETALL", key));
-  }
 
-  @Override
-  public Set<String> smembers(String key) {
-    return NodeClients.members(call("SMEMBERS", key));
-  }
 
   private static long millisSince(long nanos) {
     return (System.nanoTime() - nanos) / 1_000_000;

@@ -3,7 +3,6 @@ package dev.connstate.testing;
 import dev.connstate.redis.RedisProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -15,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,23 +125,13 @@ public final class TlsRedis implements RedisReader, AutoCloseable {
   }
 
   /** Runs one command over the plain port. */
+  @Override
   public Response call(String command, Object... args) {
-    Request request = Request.cmd(Command.create(command));
-    for (Object arg : args) {
-      request.arg(arg.toString());
-    }
+    Request request = RedisReader.request(command, args);
     return Await.result(plain.send(request));
   }
 
-  @Override
-  public Map<String, String> hgetall(String key) {
-    return NodeClients.fields(call("HGETALL", key));
-  }
 
-  @Override
-  public Set<String> smembers(String key) {
-    return NodeClients.members(call("SMEMBERS", key));
-  }
 
   @Override
   public void close() {
