@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * @param eventBusMetrics whether Vert.x's event-bus metrics ({@code vertx_eventbus_*}) are kept:
  *     off by default, they cost about a tenth of the CPU per command
  * @param legacyRetries {@code store.schema = legacy}: retries of a conflicting v1 transaction (v1: 10)
+ * @param liveness owner leases, client sessions and the convergence audit (DESIGN §7)
  */
 public record SidecarConfig(
     String instanceId,
@@ -50,7 +51,8 @@ public record SidecarConfig(
     StoreSchema schema,
     BridgeSettings bridge,
     HttpSettings http,
-    Limits limits) {
+    Limits limits,
+    LivenessSettings liveness) {
 
   private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
   private static final Pattern KEY_PREFIX = Pattern.compile("[\\x21-\\x7e&&[^\"'\\\\{}]]{0,64}");
@@ -120,6 +122,23 @@ public record SidecarConfig(
 
   /** Health and metrics HTTP settings; port 0 picks a free port. */
   public record HttpSettings(String host, int port) {
+  }
+
+  /**
+   * Liveness (DESIGN §7). Times in ms.
+   *
+   * @param leaseTtlMs the owner lease's expiry, renewed every third of it; 0 turns leases off
+   * @param reapIntervalMs how often a sidecar looks for owners whose lease is gone (resolved
+   *     from 0 to half the lease)
+   * @param sessionGraceMs how long a client session's connections outlive its last socket
+   * @param auditIntervalMs how often the convergence audit runs; 0 turns it off
+   * @param auditSample how many connections one audit compares with Redis, at most
+   */
+  public record LivenessSettings(long leaseTtlMs, long reapIntervalMs, long sessionGraceMs, long auditIntervalMs,
+                                 int auditSample) {
+    public boolean leases() {
+      return leaseTtlMs > 0;
+    }
   }
 
   /** Deployment topology of Redis, as the Vert.x Redis client names it. */
@@ -223,7 +242,18 @@ public record SidecarConfig(
         schema,
         bridge,
         http,
-        limits);
+        limits,
+        liveness(r));
+  }
+
+  private static LivenessSettings liveness(Reader r) {
+    long ttl = r.longIn("leaseTtlMs", 0, 3_600_000);
+    if (ttl > 0 && ttl < 300) {
+      throw r.invalid("leaseTtlMs", "0 (off) or at least 300", ttl);
+    }
+    long reap = r.longIn("reapIntervalMs", 0, 3_600_000);
+    return new LivenessSettings(ttl, reap > 0 ? reap : Math.max(100, ttl / 2), r.longIn("sessionGraceMs", 0, 86_400_000),
+        r.longIn("auditIntervalMs", 0, 86_400_000), r.intIn("auditSample", 1, 1_000_000));
   }
 
   /** The shard count in effect: the configured number, or one per event-loop thread. */

@@ -20,6 +20,11 @@ public final class RedisKeys {
   private static final String PLAYER_TAIL = "}";
   private static final String ACTIVE = "conn:active";
   private static final String EVENTS = "conn:events";
+  private static final String LEASE_HEAD = "lease:{";
+  private static final String LEASE_TAIL = "}";
+  private static final String OWNERS = "owners";
+  private static final String OWNER_HEAD = "owner:{";
+  private static final String OWNER_TAIL = "}";
 
   private final String prefix;
 
@@ -95,6 +100,31 @@ public final class RedisKeys {
     return Long.parseLong(text);
   }
 
+  /** {@code sharpmush:lease:{sidecar-a}}: STRING, the owner lease of a sidecar: its epoch, PX leaseTtlMs (DESIGN §7). */
+  public String lease(String instanceId) {
+    return prefix + LEASE_HEAD + instanceId + LEASE_TAIL;
+  }
+
+  /** {@code sharpmush:lease-epoch:{sidecar-a}}: counter of a sidecar's epochs (same slot as its lease). */
+  public String leaseEpoch(String instanceId) {
+    return prefix + "lease-epoch:{" + instanceId + LEASE_TAIL;
+  }
+
+  /** {@code sharpmush:owners}: SET of the instance ids that own connections. */
+  public String owners() {
+    return prefix + OWNERS;
+  }
+
+  /** {@code sharpmush:owner:{sidecar-a}}: SET of the handles a sidecar owns. */
+  public String owner(String instanceId) {
+    return prefix + OWNER_HEAD + instanceId + OWNER_TAIL;
+  }
+
+  /** {@code sharpmush:reap:{sidecar-a}}: STRING, which sidecar is reaping a dead owner's connections. */
+  public String reap(String instanceId) {
+    return prefix + "reap:{" + instanceId + LEASE_TAIL;
+  }
+
   /** {@code sharpmush:conn:events}: PUB/SUB channel of change events. */
   public String eventsChannel() {
     return prefix + EVENTS;
@@ -115,6 +145,9 @@ public final class RedisKeys {
     constants.put("PLAYER_HEAD", prefix + PLAYER_HEAD);
     constants.put("PLAYER_TAIL", PLAYER_TAIL);
     constants.put("ACTIVE_KEY", active());
+    constants.put("OWNERS_KEY", owners());
+    constants.put("OWNER_HEAD", prefix + OWNER_HEAD);
+    constants.put("OWNER_TAIL", OWNER_TAIL);
     constants.put("EVENTS_CHANNEL", eventsChannel());
     return constants;
   }
