@@ -1,24 +1,32 @@
--- connstate v2: one change to one connection, atomically (DESIGN §4).
+-- connstate v2: one change to one connection, atomically (DESIGN §4, §7).
 -- Sets/removes hash fields, increments `version`, refreshes the expiry, keeps the index sets
 -- (unless INDEX is false: Redis Cluster forbids cross-slot keys, so the sidecar updates them
 -- itself) and publishes the change event carrying the new version.
 --
 -- KEYS[1] the connection hash, e.g. sharpmush:conn:{42}
--- ARGV[1] op: r register | b bind | u unbind | m metadata update | d disconnect
+-- KEYS[2] (LEASES) the sender's owner lease, e.g. sharpmush:lease:{connsrv-1}
+-- KEYS[3] (LEASES, x of a dead owner) that owner's lease
+-- ARGV[1] op: r register | b bind | u unbind | m metadata update | d disconnect | x expire
 -- ARGV[2] time of the change, Unix ms
+-- ARGV[3] the sender's lease epoch ('' without leases)
 -- r: field, value, ...      (every field but handle, version, lastSeen)
 -- b: playerRef
 -- m: n, key1, value1, ... keyN, valueN, removedKey, ...   (metadata keys, without meta:)
 -- d: [reason]
--- Returns {APPLIED, version}, {UNCHANGED, version}, {NO_CONNECTION}, {CONFLICT, boundRef};
+-- x: owner, session ('' for any), reason — only if the connection still has that owner (and
+--    session), and, for a dead owner's connection (KEYS[3]), only while that owner has no lease
+-- Returns {APPLIED, version}, {UNCHANGED, version}, {NO_CONNECTION}, {CONFLICT, boundRef},
+-- {FENCED, lease} when the sender's lease does not hold its epoch (nothing was changed);
+-- r returns {OWNER_UNLEASED} for a new connection whose owner (not the sender) holds no lease;
 -- r returns {UNCHANGED, HGETALL} when the connection exists, {EXISTS_AS_V1} when it exists
--- only as a v1 record (convert it, then register again); b, u and d also return the previous
--- playerRef (false if none) third. The codes are store.ScriptCodes, filled in by the sidecar.
+-- only as a v1 record (convert it, then register again); b, u, d and x also return the previous
+-- playerRef (false if none) third, d and x its owner fourth.
+-- The codes are store.ScriptCodes, filled in by the sidecar.
 -- Key names are not spelled here: store.RedisKeys fills in the patterns (…_HEAD, …_TAIL).
 -- This copy belongs to shard @SHARD@. Each shard's text (so its SHA) differs, so only that
 -- shard's own SCRIPT LOAD can load it, and its NOSCRIPT barrier keeps its writes in order.
-local APPLIED, UNCHANGED, NO_CONNECTION, CONFLICT, EXISTS_AS_V1 =
-  @APPLIED@, @UNCHANGED@, @NO_CONNECTION@, @CONFLICT@, @EXISTS_AS_V1@
+local APPLIED, UNCHANGED, NO_CONNECTION, CONFLICT, EXISTS_AS_V1, FENCED, OWNER_UNLEASED =
+  @APPLIED@, @UNCHANGED@, @NO_CONNECTION@, @CONFLICT@, @EXISTS_AS_V1@, @FENCED@, @OWNER_UNLEASED@
 local CONNECTION_HEAD, CONNECTION_TAIL = @CONNECTION_HEAD@, @CONNECTION_TAIL@
 local TOMBSTONE_SUFFIX = @TOMBSTONE_SUFFIX@
 -- Redis Cluster: how long the player an unbind or a disconnect removed is remembered, so that a
@@ -26,19 +34,33 @@ local TOMBSTONE_SUFFIX = @TOMBSTONE_SUFFIX@
 local TOMBSTONE_MS = 300000
 local PLAYER_HEAD, PLAYER_TAIL = @PLAYER_HEAD@, @PLAYER_TAIL@
 local ACTIVE_KEY = @ACTIVE_KEY@
+local OWNERS_KEY, OWNER_HEAD, OWNER_TAIL = @OWNERS_KEY@, @OWNER_HEAD@, @OWNER_TAIL@
+local LEASE_HEAD, LEASE_TAIL = @LEASE_HEAD@, @LEASE_TAIL@
 local CHANNEL = @EVENTS_CHANNEL@
--- the instance id as a JSON string, quotes included
-local ORIGIN_JSON = @ORIGIN_JSON@
+-- the instance id, and as a JSON string, quotes included
+local ORIGIN, ORIGIN_JSON = @ORIGIN@, @ORIGIN_JSON@
 local TTL = @TTL@
 local INDEX = @INDEX@
 -- LEGACY: v1 keys may exist (read fallback: not in Redis Cluster). DUAL: keep the v1 key current.
 local LEGACY = @LEGACY@
 local DUAL = @DUAL@
+-- LEASES: fence every change with the sender's lease (KEYS[2]); OWNERS: keep the owner index
+-- here (leases on, outside Redis Cluster)
+local LEASES = @LEASES@
+local OWNERS = @OWNERS@
 
-local key, op, at = KEYS[1], ARGV[1], ARGV[2]
+local key, op, at, epoch = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
 local legacyKey = @LEGACY_HEAD@ .. handle
 local NUMERIC = { connectedAt = true }
+
+-- a sender whose lease lapsed, or was taken by another process with its id, never writes
+if LEASES then
+  local lease = redis.call('GET', KEYS[2])
+  if lease ~= epoch then
+    return { FENCED, lease or false }
+  end
+end
 
 local function publish(kind, version, changes)
   redis.call('PUBLISH', CHANNEL, '{"type":"' .. kind .. '","handle":' .. handle .. ',"version":' .. version ..
@@ -47,6 +69,27 @@ end
 
 local function playerKey(ref)
   return PLAYER_HEAD .. ref .. PLAYER_TAIL
+end
+
+local function ownerKey(owner)
+  return OWNER_HEAD .. owner .. OWNER_TAIL
+end
+
+local function listOwner(owner)
+  if OWNERS and owner then
+    redis.call('SADD', OWNERS_KEY, owner)
+    redis.call('SADD', ownerKey(owner), handle)
+  end
+end
+
+-- the owners set lists exactly the owners that have connections
+local function unlistOwner(owner)
+  if OWNERS and owner then
+    redis.call('SREM', ownerKey(owner), handle)
+    if redis.call('SCARD', ownerKey(owner)) == 0 then
+      redis.call('SREM', OWNERS_KEY, owner)
+    end
+  end
 end
 
 -- the event's "changes": plain fields on top, meta:<K> under "metadata", removals as null
@@ -102,6 +145,7 @@ local function reindex(bound)
       redis.call('SADD', playerKey(bound), handle)
     end
   end
+  listOwner(redis.call('HGET', key, 'owner'))
 end
 
 -- store a change: fields, lastSeen, version + 1, expiry; returns the new version
@@ -125,9 +169,17 @@ if op == 'r' then
     -- it exists as a v1 record: the caller converts it first, then registers again
     return { EXISTS_AS_V1 }
   end
-  local sets = {}
-  for i = 3, #ARGV do
+  local sets, owner = {}, false
+  for i = 4, #ARGV, 2 do
     sets[#sets + 1] = ARGV[i]
+    sets[#sets + 1] = ARGV[i + 1]
+    if ARGV[i] == 'owner' then
+      owner = ARGV[i + 1]
+    end
+  end
+  if OWNERS and owner and owner ~= ORIGIN and redis.call('EXISTS', LEASE_HEAD .. owner .. LEASE_TAIL) == 0 then
+    -- an owner no sidecar leases is dead already: its connection would be expired at the next reap
+    return { OWNER_UNLEASED }
   end
   local changes = changesJson(sets, {})
   redis.call('HSET', key, 'handle', handle, 'version', 1, 'lastSeen', at, unpack(sets))
@@ -135,29 +187,17 @@ if op == 'r' then
   if INDEX then
     redis.call('SADD', ACTIVE_KEY, handle)
   end
+  listOwner(owner)
   mirror()
   publish('registered', 1, changes)
   return { APPLIED, 1 }
 end
 
-if op == 'd' then
-  if redis.call('EXISTS', key) == 0 then
-    -- a connection that exists only as a v1 record is disconnected by removing that record
-    if LEGACY and redis.call('DEL', legacyKey) == 1 then
-      redis.call('SREM', ACTIVE_KEY, handle)
-      publish('disconnected', 1, ARGV[3] and ('{"reason":' .. cjson.encode(ARGV[3]) .. '}') or '{}')
-      return { APPLIED, 1, false }
-    end
-    if INDEX then
-      -- an earlier attempt may have removed the hash and not the index entry
-      redis.call('SREM', ACTIVE_KEY, handle)
-      return { UNCHANGED, 0 }
-    end
-    -- Redis Cluster: the sidecar removes the index entries; the player comes from the tombstone
-    return { UNCHANGED, 0, redis.call('GET', key .. TOMBSTONE_SUFFIX) or false }
-  end
-  local bound = redis.call('HGET', key, 'playerRef')
-  local version = tonumber(redis.call('HGET', key, 'version') or '0') + 1
+-- removes the connection and its index entries and publishes `kind`; returns the script's reply
+local function remove(kind, reason)
+  local fields = redis.call('HMGET', key, 'playerRef', 'version', 'owner')
+  local bound, owner = fields[1], fields[3]
+  local version = tonumber(fields[2] or '0') + 1
   redis.call('DEL', key)
   if not INDEX and bound then
     redis.call('SET', key .. TOMBSTONE_SUFFIX, bound, 'PX', TOMBSTONE_MS)
@@ -172,12 +212,56 @@ if op == 'd' then
       redis.call('SREM', playerKey(bound), handle)
     end
   end
+  unlistOwner(owner)
   local changes = '{}'
-  if ARGV[3] then
-    changes = '{"reason":' .. cjson.encode(ARGV[3]) .. '}'
+  if reason then
+    changes = '{"reason":' .. cjson.encode(reason) .. '}'
   end
-  publish('disconnected', version, changes)
-  return { APPLIED, version, bound }
+  publish(kind, version, changes)
+  return { APPLIED, version, bound, owner or false }
+end
+
+if op == 'd' then
+  if redis.call('EXISTS', key) == 0 then
+    -- a connection that exists only as a v1 record is disconnected by removing that record
+    if LEGACY and redis.call('DEL', legacyKey) == 1 then
+      redis.call('SREM', ACTIVE_KEY, handle)
+      publish('disconnected', 1, ARGV[4] and ('{"reason":' .. cjson.encode(ARGV[4]) .. '}') or '{}')
+      return { APPLIED, 1, false, false }
+    end
+    if INDEX then
+      -- an earlier attempt may have removed the hash and not the index entry
+      redis.call('SREM', ACTIVE_KEY, handle)
+      return { UNCHANGED, 0 }
+    end
+    -- Redis Cluster: the sidecar removes the index entries; the player comes from the tombstone
+    return { UNCHANGED, 0, redis.call('GET', key .. TOMBSTONE_SUFFIX) or false }
+  end
+  return remove('disconnected', ARGV[4])
+end
+
+if op == 'x' then
+  local owner, session, reason = ARGV[4], ARGV[5], ARGV[6]
+  if redis.call('EXISTS', key) == 0 then
+    -- gone already (disconnected, expired by another sidecar, or its hash expired): the owner
+    -- index may still list it
+    unlistOwner(owner)
+    return { NO_CONNECTION }
+  end
+  local fields = redis.call('HMGET', key, 'owner', 'session', 'version')
+  local version = tonumber(fields[3] or '0')
+  if fields[1] ~= owner or (session ~= '' and fields[2] ~= session) then
+    -- registered again since, by another owner or session: not this owner's connection any more
+    if fields[1] ~= owner then
+      unlistOwner(owner)
+    end
+    return { UNCHANGED, version }
+  end
+  if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
+    -- the owner took a lease again (a restart): its connections live on
+    return { UNCHANGED, version }
+  end
+  return remove('expired', reason)
 end
 
 if redis.call('EXISTS', key) == 0 then
@@ -185,13 +269,13 @@ if redis.call('EXISTS', key) == 0 then
 end
 
 if op == 'm' then
-  local n = tonumber(ARGV[3])
+  local n = tonumber(ARGV[4])
   local sets, dels = {}, {}
-  for i = 4, 3 + 2 * n, 2 do
+  for i = 5, 4 + 2 * n, 2 do
     sets[#sets + 1] = 'meta:' .. ARGV[i]
     sets[#sets + 1] = ARGV[i + 1]
   end
-  for i = 4 + 2 * n, #ARGV do
+  for i = 5 + 2 * n, #ARGV do
     dels[#dels + 1] = 'meta:' .. ARGV[i]
   end
   local changes = changesJson(sets, dels)
@@ -202,7 +286,7 @@ if op == 'm' then
 end
 
 if op == 'b' then
-  local ref = ARGV[3]
+  local ref = ARGV[4]
   local bound = redis.call('HGET', key, 'playerRef')
   if bound == ref then
     reindex(bound)

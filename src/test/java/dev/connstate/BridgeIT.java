@@ -495,7 +495,9 @@ class BridgeIT {
 
   // ---------------------------------------------------------------- helpers
 
+  /** A register naming {@code owner}, a sidecar that holds its lease (set here, as a running one would). */
   private static JsonObject registerBody(long handle, String owner) {
+    redis.call("SET", sidecar.keys().lease(owner), "1");
     return new JsonObject().put("handle", handle).put("ipAddress", "203.0.113.5:50122")
         .put("hostname", "203.0.113.5:50122").put("connectionType", "telnet").put("owner", owner);
   }

@@ -215,7 +215,7 @@ class BridgeTlsIT {
 
   private static JsonObject registerBody(long handle) {
     return new JsonObject().put("handle", handle).put("ipAddress", "203.0.113.9:4000")
-        .put("hostname", "203.0.113.9:4000").put("connectionType", "telnet").put("owner", "tls-test");
+        .put("hostname", "203.0.113.9:4000").put("connectionType", "telnet");
   }
 
   private static double closed(TestSidecar sidecar, String reason) {

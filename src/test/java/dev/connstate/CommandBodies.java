@@ -24,8 +24,8 @@ final class CommandBodies {
 
   /**
    * Every malformed body of the catalogue, as (address, what is wrong, body, the field its 400
-   * must name): bodies that are not objects and unknown fields for all ten addresses, bad
-   * handles for the seven that take one, then each address's own fields.
+   * must name): bodies that are not objects, unknown fields and bad sessions for all eleven
+   * addresses, bad handles for the seven that take one, then each address's own fields.
    */
   static Stream<Arguments> malformed() {
     return Stream.of(notObjects(), unknownFields(), badHandles(),
@@ -37,7 +37,19 @@ final class CommandBodies {
         forAddress(Addresses.DISCONNECT, badDisconnectBodies()),
         forAddress(Addresses.GET, badGetBodies()),
         forAddress(Addresses.LIST, badListBodies()),
-        forAddress(Addresses.BY_PLAYER, badByPlayerBodies())).flatMap(s -> s);
+        forAddress(Addresses.BY_PLAYER, badByPlayerBodies()),
+        badSessions()).flatMap(s -> s);
+  }
+
+  /** Any command may carry a session (DESIGN §7): a malformed one is a 400 on every address; session needs one. */
+  private static Stream<Arguments> badSessions() {
+    Stream<Arguments> everywhere = Addresses.COMMANDS.stream().flatMap(a -> Stream.of(
+        Arguments.of(a, "session empty", validBody(a).put("session", ""), "session"),
+        Arguments.of(a, "session a number", validBody(a).put("session", 5), "session"),
+        Arguments.of(a, "session with a space", validBody(a).put("session", "boot 1"), "session"),
+        Arguments.of(a, "session of 129 characters", validBody(a).put("session", "s".repeat(129)), "session")));
+    return Stream.concat(everywhere, Stream.of(
+        Arguments.of(Addresses.SESSION, "no session", new JsonObject(), "session")));
   }
 
   private static Stream<Arguments> forAddress(String address, Stream<Arguments> bodies) {
@@ -224,6 +236,7 @@ final class CommandBodies {
       case Addresses.UPDATE -> updateBody(42, new JsonObject().put("WIDTH", "120"));
       case Addresses.UNBIND, Addresses.TOUCH, Addresses.DISCONNECT, Addresses.GET -> handleBody(42);
       case Addresses.BY_PLAYER -> new JsonObject().put("playerRef", PLAYER);
+      case Addresses.SESSION -> new JsonObject().put("session", "boot-1");
       default -> new JsonObject();
     };
   }

@@ -46,6 +46,7 @@ class CommandsIT extends CommandsTestSupport {
     @Test
     @DisplayName("answers the new connection with created:true and the five SharpMUSH keys filled")
     void createsConnection() {
+      liveOwners("connsrv-1");
       long before = System.currentTimeMillis();
       JsonObject reply = send(Addresses.REGISTER, registerBody(42).put("owner", "connsrv-1")
           .put("metadata", new JsonObject().put("WIDTH", "120")));
@@ -69,6 +70,7 @@ class CommandsIT extends CommandsTestSupport {
     @Test
     @DisplayName("stores the hash of DESIGN §4, adds the handle to conn:active and sets the 24 h expiry")
     void storesHash() {
+      liveOwners("connsrv-1");
       JsonObject c = withoutCreated(send(Addresses.REGISTER, registerBody(42).put("owner", "connsrv-1")
           .put("metadata", new JsonObject().put("WIDTH", "120"))));
       String at = Long.toString(c.getLong("connectedAt"));
@@ -92,6 +94,41 @@ class CommandsIT extends CommandsTestSupport {
       assertThat(redis.hgetall(prefix + "conn:{42}")).isEqualTo(expected);
       assertThat(redis.smembers(prefix + "conn:active")).containsExactly("42");
       assertFreshTtl(42);
+    }
+
+    @Test
+    @DisplayName("an owner no sidecar holds a lease for is refused with 400 naming owner, and nothing is stored")
+    void unleasedOwner() {
+      ReplyException failure = fail(Addresses.REGISTER, registerBody(42).put("owner", "nobody-runs-this"));
+      assertThat(failure.failureCode()).isEqualTo(400);
+      assertThat(failure.getMessage()).startsWith("owner: ").contains("nobody-runs-this")
+          .contains(keys.lease("nobody-runs-this")).contains(INSTANCE);
+      assertNothingStored();
+    }
+
+    @Test
+    @DisplayName("lists the connection in its owner's index (DESIGN §7); the last disconnect drops the owner")
+    void ownerIndex() {
+      liveOwners("connsrv-1");
+      register(7);
+      send(Addresses.REGISTER, registerBody(8).put("owner", "connsrv-1"));
+      assertThat(redis.smembers(keys.owners())).containsExactlyInAnyOrder(INSTANCE, "connsrv-1");
+      assertThat(redis.smembers(keys.owner(INSTANCE))).containsExactly("7");
+      assertThat(redis.smembers(keys.owner("connsrv-1"))).containsExactly("8");
+      send(Addresses.DISCONNECT, handleBody(8));
+      assertThat(redis.smembers(keys.owners())).containsExactly(INSTANCE);
+      assertThat(redis.exists(keys.owner("connsrv-1"))).isFalse();
+    }
+
+    @Test
+    @DisplayName("stores the client session a register carries, and shows it")
+    void session() {
+      JsonObject c = withoutCreated(send(Addresses.REGISTER, registerBody(9).put("session", "boot-7f3a")));
+      assertThat(c.getString("session")).isEqualTo("boot-7f3a");
+      assertThat(redis.hgetall(keys.connection(9))).containsEntry("session", "boot-7f3a");
+      assertThat(get(9).getString("session")).isEqualTo("boot-7f3a");
+      JsonObject count = send(Addresses.SESSION, new JsonObject().put("session", "boot-7f3a"));
+      assertThat(count).isEqualTo(new JsonObject().put("session", "boot-7f3a").put("connections", 1));
     }
 
     @Test
@@ -690,6 +727,7 @@ class CommandsIT extends CommandsTestSupport {
     @Test
     @DisplayName("answers the connection of DESIGN §3, matching its hash")
     void gets() {
+      liveOwners("connsrv-1");
       send(Addresses.REGISTER, registerBody(42).put("owner", "connsrv-1"));
       send(Addresses.BIND, bindBody(42, PLAYER));
       send(Addresses.UPDATE, updateBody(42, new JsonObject().put("WIDTH", "120")).put("critical", true));
@@ -720,6 +758,7 @@ class CommandsIT extends CommandsTestSupport {
     private final Set<Long> bound = Set.of(9L, 25L, 1000L);
 
     private void registerAll() {
+      liveOwners("a", "b");
       for (long h : handles) {
         send(Addresses.REGISTER, registerBody(h).put("owner", ownerB.contains(h) ? "b" : "a"));
         if (bound.contains(h)) {

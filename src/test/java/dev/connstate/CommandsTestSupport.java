@@ -96,10 +96,19 @@ abstract class CommandsTestSupport {
     return out;
   }
 
-  /** Redis holds no key under this test's prefix. */
+  /** These owners are live sidecars: each holds a lease (DESIGN §7), without expiry. */
+  void liveOwners(String... owners) {
+    for (String owner : owners) {
+      redis.call("SET", keys.lease(owner), "1");
+    }
+  }
+
+  /** Redis holds no key under this test's prefix but the sidecar's own lease (DESIGN §7). */
   void assertNothingStored() {
     List<String> found = new ArrayList<>();
     redis.call("KEYS", prefix + "*").forEach(k -> found.add(k.toString()));
+    found.remove(keys.lease(INSTANCE));
+    found.remove(keys.leaseEpoch(INSTANCE));
     assertThat(found).as("keys under " + prefix).isEmpty();
   }
 

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.connstate.client.ConnStateClient;
+import dev.connstate.protocol.Addresses;
 import dev.connstate.testing.Await;
+import dev.connstate.testing.RawBridge;
 import dev.connstate.testing.RedisMonitor;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
@@ -74,10 +76,20 @@ class HashStoreSchemaIT {
    * One command of the scenario: the javadoc section it is held to, the type of the event its
    * script call publishes, whether the connection is bound to a player when it runs.
    */
-  private record Step(String op, String eventType, boolean bound, Function<ConnStateClient, Future<?>> send) {
+  private record Step(String op, String eventType, boolean bound, Function<TestSidecar, Future<?>> send) {
+    static Step of(String op, String eventType, boolean bound, Function<ConnStateClient, Future<?>> send) {
+      return new Step(op, eventType, bound, s -> send.apply(s.client()));
+    }
   }
 
-  /** One documented write; {@code dual}/{@code bound}: made only in dual mode / only when bound. */
+  /** The client session's socket of the scenario's last steps (DESIGN §7). */
+  private RawBridge sessionSocket;
+
+  /**
+   * One documented write; {@code dual}/{@code bound}: made only in dual mode / only when bound.
+   * The scenario's connection is always its owner's last, so {@code (last)} lines are always
+   * expected.
+   */
   private record DocLine(String text, boolean dual, boolean bound) {
     boolean expectedIn(boolean dualMode, boolean boundNow) {
       return (!dual || dualMode) && (!bound || boundNow);
@@ -94,20 +106,34 @@ class HashStoreSchemaIT {
     }
   }
 
-  private static List<Step> scenario() {
+  private List<Step> scenario() {
     Map<String, String> update = new LinkedHashMap<>();
     update.put("WIDTH", "120");
     update.put("GMCP", null);
     return List.of(
-        new Step("register", "registered", false, c -> c.register(HANDLE, ADDRESS, ADDRESS, "telnet")),
-        new Step("bind", "bound", false, c -> c.bind(HANDLE, PLAYER)),
-        new Step("update", "updated", true, c -> c.update(HANDLE, update)),
-        new Step("touch", "updated", true, c -> c.touch(HANDLE)),
-        new Step("unbind", "unbound", true, c -> c.unbind(HANDLE)),
-        new Step("disconnect", "disconnected", false, c -> c.disconnect(HANDLE, "quit")),
-        new Step("register", "registered", false, c -> c.register(HANDLE, ADDRESS, ADDRESS, "telnet")),
-        new Step("bind", "bound", false, c -> c.bind(HANDLE, PLAYER)),
-        new Step("disconnect", "disconnected", true, c -> c.disconnect(HANDLE, "quit")));
+        Step.of("register", "registered", false, c -> c.register(HANDLE, ADDRESS, ADDRESS, "telnet")),
+        Step.of("bind", "bound", false, c -> c.bind(HANDLE, PLAYER)),
+        Step.of("update", "updated", true, c -> c.update(HANDLE, update)),
+        Step.of("touch", "updated", true, c -> c.touch(HANDLE)),
+        Step.of("unbind", "unbound", true, c -> c.unbind(HANDLE)),
+        Step.of("disconnect", "disconnected", false, c -> c.disconnect(HANDLE, "quit")),
+        Step.of("register", "registered", false, c -> c.register(HANDLE, ADDRESS, ADDRESS, "telnet")),
+        Step.of("bind", "bound", false, c -> c.bind(HANDLE, PLAYER)),
+        Step.of("disconnect", "disconnected", true, c -> c.disconnect(HANDLE, "quit")),
+        new Step("register", "registered", false, s -> {
+          sessionSocket = new RawBridge(s.bridgePort());
+          JsonObject reply = sessionSocket.request(Addresses.REGISTER, new JsonObject().put("handle", HANDLE)
+              .put("ipAddress", ADDRESS).put("hostname", ADDRESS).put("connectionType", "telnet")
+              .put("session", "boot-1"));
+          assertThat(reply.getString("type")).as("register over the bridge: %s", reply).isEqualTo("message");
+          return Future.succeededFuture();
+        }),
+        Step.of("bind", "bound", false, c -> c.bind(HANDLE, PLAYER)),
+        // the session's last socket closes: after sessionGraceMs its connection expires
+        new Step("expire", "expired", true, s -> {
+          sessionSocket.close();
+          return Future.succeededFuture();
+        }));
   }
 
   private void check(boolean dual) {
@@ -117,7 +143,7 @@ class HashStoreSchemaIT {
     steps.forEach(s -> unchecked.remove(s.op()));
     assertThat(unchecked).as("operations the javadoc documents but the scenario never runs").isEmpty();
 
-    JsonObject overrides = new JsonObject().put("writeBehindDelayMs", 0);
+    JsonObject overrides = new JsonObject().put("writeBehindDelayMs", 0).put("sessionGraceMs", 100);
     if (dual) {
       overrides.put("store", new JsonObject().put("schema", "dual"));
     }
@@ -128,7 +154,7 @@ class HashStoreSchemaIT {
       for (int n = 0; n < steps.size(); n++) {
         Step step = steps.get(n);
         assertThat(doc).as("the javadoc documents %s", step.op()).containsKey(step.op());
-        Await.result(step.send().apply(sidecar.client()));
+        Await.result(step.send().apply(sidecar));
         int end = awaitEnd(monitor, from, step, n);
         List<RedisMonitor.Command> window = monitor.commands().subList(from, end);
         String what = "#" + (n + 1) + " " + step.op() + " (" + (dual ? "dual" : "hash") + ", "
@@ -161,9 +187,9 @@ class HashStoreSchemaIT {
   private static Optional<String> compare(String what, List<DocLine> section, boolean dual, boolean bound,
                                           List<RedisMonitor.Command> window) {
     List<DocLine> expected = section.stream().filter(l -> l.expectedIn(dual, bound)).toList();
-    List<String> recorded = window.stream().filter(c -> c.fromScript() && WRITES.contains(c.name()))
+    List<String> recorded = window.stream().filter(c -> c.fromScript() && WRITES.contains(c.name()) && !lease(c))
         .map(RedisMonitor.Command::render).toList();
-    List<String> outside = window.stream().filter(c -> !c.fromScript() && WRITES.contains(c.name()))
+    List<String> outside = window.stream().filter(c -> !c.fromScript() && WRITES.contains(c.name()) && !lease(c))
         .map(c -> c.render() + "   [from " + c.source() + ", outside the script]").toList();
     int differs = firstDifference(expected, recorded);
     if (differs < 0 && outside.isEmpty()) {
@@ -183,6 +209,12 @@ class HashStoreSchemaIT {
       outside.forEach(r -> out.append("    ").append(r).append('\n'));
     }
     return Optional.of(out.toString().stripTrailing());
+  }
+
+  /** A write of the sidecar's own lease (its renewals run whenever they are due), not of a change. */
+  private static boolean lease(RedisMonitor.Command command) {
+    return !command.args().isEmpty() && (command.args().get(0).startsWith(PREFIX + "lease:{")
+        || command.args().get(0).startsWith(PREFIX + "lease-epoch:{"));
   }
 
   /** The index of the first recorded write the javadoc does not match, or -1 if all match in number and order. */
@@ -236,6 +268,8 @@ class HashStoreSchemaIT {
       if (text.endsWith(" (dual)")) {
         dual = true;
         text = text.substring(0, text.length() - " (dual)".length()).stripTrailing();
+      } else if (text.endsWith(" (last)")) {
+        text = text.substring(0, text.length() - " (last)".length()).stripTrailing();
       } else if (text.endsWith(" (bound)")) {
         bound = true;
         text = text.substring(0, text.length() - " (bound)".length()).stripTrailing();

@@ -935,9 +935,10 @@ class HostileClientsIT {
 
   private static final AtomicInteger RAW_IDS = new AtomicInteger();
 
-  static JsonObject registerBody(long handle, String owner) {
-    return new JsonObject().put("handle", handle).put("ipAddress", "203.0.113.7:4000").put("hostname", "hostile.test")
-        .put("connectionType", "telnet").put("owner", owner);
+  static JsonObject registerBody(long handle, String label) {
+    // no owner: the jar owns them (an owner no sidecar leases would be refused, DESIGN §7)
+    return new JsonObject().put("handle", handle).put("ipAddress", "203.0.113.7:4000")
+        .put("hostname", label + ".hostile.test").put("connectionType", "telnet");
   }
 
   /** A body for {@code address} that would change or read the bystander's connection. */

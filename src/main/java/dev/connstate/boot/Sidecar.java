@@ -6,6 +6,10 @@ import dev.connstate.events.EventSubscriber;
 import dev.connstate.ingress.CommandIngress;
 import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
+import dev.connstate.ingress.bridge.SessionTies;
+import dev.connstate.liveness.ClientSessions;
+import dev.connstate.liveness.OwnerLease;
+import dev.connstate.liveness.Reaper;
 import dev.connstate.ops.FatalErrors;
 import dev.connstate.ops.HealthReport;
 import dev.connstate.ops.MetricNames;
@@ -24,6 +28,7 @@ import dev.connstate.shard.ShardEnvironment;
 import dev.connstate.shard.ShardTotals;
 import dev.connstate.shard.ShardVerticle;
 import dev.connstate.shard.Shards;
+import dev.connstate.store.Fence;
 import dev.connstate.store.RedisKeys;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -47,10 +52,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running sidecar, in its own Vert.x instance. {@link #start} is the whole boot path, top
- * to bottom: metrics and Vert.x, the Redis client, the health endpoints, the event
- * subscription (holding events), the shards, the startup load, then the event delivery, and
- * only then the command consumers and the TCP bridge, so that no command is answered before
- * the load has finished. Each step's outcome is logged; a failed step stops everything.
+ * to bottom: metrics and Vert.x, the Redis client, the health endpoints, the owner lease
+ * (DESIGN §7: taken before the load, so that no other sidecar judges a restarted one dead
+ * while it loads), the event subscription (holding events), the shards, the startup load, then
+ * the event delivery, the client sessions' grace and the reaper, and only then the command
+ * consumers and the TCP bridge, so that no command is answered before the load has finished.
+ * Each step's outcome is logged; a failed step stops everything.
  */
 public final class Sidecar {
   private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
@@ -70,6 +77,10 @@ public final class Sidecar {
   private BridgeServer bridge;
   private Shards shards;
   private Reloader reloader;
+  /** Null when leases are off ({@code leaseTtlMs: 0}, or the v1 store). */
+  private OwnerLease lease;
+  /** Null with the v1 store. */
+  private ClientSessions sessions;
   private final List<String> commandDeployments = new ArrayList<>();
 
   private Sidecar(SidecarConfig config, String redisUrl, Vertx vertx, PrometheusMeterRegistry registry) {
@@ -123,10 +134,18 @@ public final class Sidecar {
     RedisKeys keys = new RedisKeys(config.keyPrefix());
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
     RedisOptions redisOptions;
+    SidecarConfig.LivenessSettings liveness = config.liveness();
+    boolean v2 = config.schema() != SidecarConfig.StoreSchema.LEGACY;
+    if (!v2) {
+      LOG.info("store.schema legacy: owner leases, expiry and client sessions are off (DESIGN §7 needs the v2 "
+          + "change script)");
+    }
+    sessions = v2 ? new ClientSessions(vertx, config.instanceId(), liveness.sessionGraceMs(), metrics, problems)
+        : null;
     try {
       // first: a bad client list, an unreadable TLS file or an unsafe bridge binding stops the
       // start before anything runs
-      bridge = new BridgeServer(config.bridge(), metrics, problems);
+      bridge = new BridgeServer(config.bridge(), metrics, problems, sessions == null ? SessionTies.NONE : sessions);
       redisOptions = RedisClients.options(config.redis(), redisUrl, shardCount);
     } catch (ConfigException e) {
       return Future.failedFuture(e);
@@ -138,9 +157,14 @@ public final class Sidecar {
         ? new SentinelMaster(vertx, redisOptions) : null;
     RedisConnector connector = sentinel != null ? sentinel : redis::connect;
     ResyncRequests resyncRequests = new ResyncRequests();
-    ShardEnvironment env = new ShardEnvironment(config,
-        Stores.factory(config, redis, redisOptions, connector, keys, metrics, problems), totals, resyncRequests, metrics,
-        problems);
+    lease = v2 && liveness.leases() ? new OwnerLease(connector, keys, config.instanceId(), liveness.leaseTtlMs(),
+        metrics, problems, () -> reloader.reload()) : null;
+    if (v2 && lease == null) {
+      LOG.warn("owner leases are off (leaseTtlMs 0): a dead sidecar's connections stay until their {} ms expiry",
+          config.connectionTtlMs());
+    }
+    ShardEnvironment env = new ShardEnvironment(config, Stores.factory(config, redis, redisOptions, connector, keys,
+        lease == null ? Fence.NONE : lease, metrics, problems), totals, resyncRequests, metrics, problems);
     List<ShardVerticle> shardList = new ArrayList<>();
     for (int i = 0; i < shardCount; i++) {
       shardList.add(new ShardVerticle(i, env));
@@ -151,7 +175,7 @@ public final class Sidecar {
     EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
         resyncRequests::request, metrics, problems);
     HealthReport health = new HealthReport(vertx, redisHealth, config.degradedLatencyMs(), totals::pendingHandles,
-        config.maxPendingHandles(), this::startupState, this::bridgeState);
+        config.maxPendingHandles(), this::startupState, this::bridgeState, this::leaseState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
         config.instanceId(), Secrets.redact(redisUrl), config.redis().mode().name().toLowerCase(),
@@ -159,6 +183,7 @@ public final class Sidecar {
     return vertx.deployVerticle(ops)
         .compose(id -> sentinel == null ? Future.succeededFuture() : sentinel.start())
         .compose(v -> ReplicaCheck.run(redis, config.redis()))
+        .compose(v -> lease == null ? Future.succeededFuture() : vertx.deployVerticle(lease))
         .compose(v -> vertx.deployVerticle(subscriber))
         .compose(id -> deployAll(shardList))
         .compose(v -> reloader.load())
@@ -168,6 +193,9 @@ public final class Sidecar {
               report.millis(), report.orphansRemoved(), keys.active());
           return subscriber.deliver();
         })
+        .compose(v -> sessions == null ? Future.succeededFuture() : sessions.start(shards))
+        .compose(v -> lease == null ? Future.succeededFuture() : vertx.deployVerticle(new Reaper(connector, keys,
+            config.instanceId(), lease, shards, liveness.leaseTtlMs(), liveness.reapIntervalMs(), metrics, problems)))
         .compose(v -> deployCommands())
         .map(v -> {
           loaded.set(true);
@@ -184,7 +212,7 @@ public final class Sidecar {
     metrics.gauge(MetricNames.PENDING_WRITES, totals::pendingHandles);
     metrics.gauge(MetricNames.PENDING_WRITES_LIMIT, config::maxPendingHandles);
     metrics.gauge(MetricNames.STARTUP_LOAD, () -> startupLoad == null ? Double.NaN : startupLoad.millis() / 1000.0);
-    metrics.gauge(MetricNames.READY, () -> loaded.get() ? 1 : 0);
+    metrics.gauge(MetricNames.READY, () -> ready() ? 1 : 0);
   }
 
   private Future<Void> deployAll(List<ShardVerticle> list) {
@@ -200,6 +228,14 @@ public final class Sidecar {
     Reloader.LoadReport report = startupLoad;
     JsonObject state = new JsonObject().put("loaded", loaded.get()).put("connections", totals.connections());
     return report == null ? state : state.put("durationMs", report.millis());
+  }
+
+  private JsonObject leaseState() {
+    OwnerLease current = lease;
+    if (current == null) {
+      return new JsonObject().put("ready", true).put("leases", "off");
+    }
+    return current.state().put("ready", current.ready());
   }
 
   private JsonObject bridgeState() {
@@ -298,9 +334,10 @@ public final class Sidecar {
     return metrics;
   }
 
-  /** True once the startup load finished and commands are answered. */
+  /** True once the startup load finished and commands are answered, while the owner lease holds. */
   public boolean ready() {
-    return loaded.get();
+    OwnerLease current = lease;
+    return loaded.get() && (current == null || current.ready());
   }
 
   /** The port the TCP bridge listens on. */

@@ -8,6 +8,7 @@ import dev.connstate.redis.RedisConnector;
 import dev.connstate.shard.StoreFactory;
 import dev.connstate.store.ActiveSet;
 import dev.connstate.store.ClusterScan;
+import dev.connstate.store.Fence;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
 import dev.connstate.store.hash.HashStore;
@@ -32,9 +33,10 @@ final class Stores {
    * @param redisOptions the options {@code redis} was made with (Redis Cluster's scan reaches each
    *     master with them)
    * @param connector where each shard's own connection comes from (the master, in Sentinel mode)
+   * @param fence the owner lease each change carries; {@link Fence#NONE} without leases
    */
   static StoreFactory factory(SidecarConfig config, Redis redis, RedisOptions redisOptions, RedisConnector connector,
-                              RedisKeys keys, Metrics metrics, RateLimitedLog problems) {
+                              RedisKeys keys, Fence fence, Metrics metrics, RateLimitedLog problems) {
     boolean cluster = config.redis().mode() == SidecarConfig.RedisMode.CLUSTER;
     if (config.schema() == SidecarConfig.StoreSchema.LEGACY) {
       ActiveSet active = new ActiveSet(redis::send, keys, cluster, metrics);
@@ -43,13 +45,14 @@ final class Stores {
     }
     HashStore.Options options = new HashStore.Options(config.instanceId(), config.connectionTtlMs(), cluster,
         config.schema() == SidecarConfig.StoreSchema.DUAL, config.redis().criticalReplicas(),
-        config.redis().replicaAckTimeoutMs(), config.limits().maxMetadataKeys(), config.limits().maxMetadataBytes());
+        config.redis().replicaAckTimeoutMs(), config.limits().maxMetadataKeys(), config.limits().maxMetadataBytes(),
+        fence != Fence.NONE);
     return (vertx, shard) -> {
       ManagedConnection connection = new ManagedConnection(vertx, connector, MAX_INFLIGHT, "shard " + shard,
           new ConnectionReport(metrics, problems));
       ClusterScan scan = cluster ? new ClusterScan(vertx, redis, redisOptions) : null;
       return new HashStore(connection, keys, options, new ActiveSet(connection::send, keys, cluster, metrics), scan,
-          shard);
+          fence, shard);
     };
   }
 }

@@ -24,7 +24,7 @@ public final class CommandParser {
         RequestBody b = RequestBody.of(address, body, limits, "handle", "ipAddress", "hostname", "connectionType",
             "owner", "metadata");
         return new Command.Register(b.handle("handle"), b.text("ipAddress"), b.text("hostname"),
-            b.text("connectionType"), b.optionalText("owner"), b.metadata("metadata", false, false));
+            b.text("connectionType"), b.optionalText("owner"), b.session(), b.metadata("metadata", false, false));
       }
       case Addresses.BIND: {
         RequestBody b = RequestBody.of(address, body, limits, "handle", "playerRef");
@@ -51,9 +51,24 @@ public final class CommandParser {
       case Addresses.STATS:
         RequestBody.of(address, body, limits);
         return new Command.Stats();
+      case Addresses.SESSION: {
+        String session = RequestBody.of(address, body, limits).session();
+        if (session == null) {
+          throw CommandFailure.badRequest(RequestBody.SESSION, "required, " + RequestBody.SESSION_EXPECTED);
+        }
+        return new Command.Session(session);
+      }
       default:
         throw CommandFailure.badRequest("address", "not a connstate command: " + address);
     }
+  }
+
+  /**
+   * The client session (DESIGN §7) a command body carries, if it is a valid session id; else
+   * null (a malformed one gets its 400 from {@link #parse}).
+   */
+  public static String sessionOf(Object body) {
+    return RequestBody.sessionOf(body);
   }
 
   private Command touch(RequestBody b) {

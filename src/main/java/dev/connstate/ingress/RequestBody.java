@@ -29,6 +29,16 @@ final class RequestBody {
   /** Below this a double tells a fraction from an integer. */
   private static final double DOUBLE_EXACT = 1L << 52;
   private static final String HANDLE_EXPECTED = "expected an integer from 0 to " + MAX_HANDLE;
+  /**
+   * Every command may carry the client session (DESIGN §7): over the bridge it ties the socket
+   * to the session.
+   */
+  static final String SESSION = "session";
+  static final int MAX_SESSION_LENGTH = 128;
+  static final String SESSION_EXPECTED = "a string of 1 to " + MAX_SESSION_LENGTH
+      + " letters, digits or . _ : - (the client's session id, e.g. its boot id)";
+  private static final java.util.regex.Pattern SESSION_ID = java.util.regex.Pattern.compile(
+      "[A-Za-z0-9._:-]{1," + MAX_SESSION_LENGTH + "}");
 
   private final String address;
   private final JsonObject json;
@@ -40,7 +50,10 @@ final class RequestBody {
     this.limits = limits;
   }
 
-  /** Wraps a body that must be a JSON object with only the {@code allowed} fields. */
+  /**
+   * Wraps a body that must be a JSON object with only the {@code allowed} fields and, on any
+   * command, a valid {@code session}.
+   */
   static RequestBody of(String address, Object body, Limits limits, String... allowed) {
     if (body == null) {
       body = new JsonObject();
@@ -50,12 +63,37 @@ final class RequestBody {
     }
     Set<String> known = Set.of(allowed);
     for (String field : json.fieldNames()) {
-      if (!known.contains(field)) {
+      if (!known.contains(field) && !SESSION.equals(field)) {
+        List<String> fields = new ArrayList<>(Arrays.asList(allowed));
+        fields.add(SESSION);
         throw CommandFailure.badRequest(field, "not a field of " + address + " (its fields: "
-            + String.join(", ", Arrays.asList(allowed)) + ")");
+            + String.join(", ", fields) + ")");
       }
     }
-    return new RequestBody(address, json, limits);
+    RequestBody wrapped = new RequestBody(address, json, limits);
+    wrapped.session();
+    return wrapped;
+  }
+
+  /** The client session the body carries, or null; a 400 if it is not a session id. */
+  String session() {
+    Object value = json.getValue(SESSION);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !SESSION_ID.matcher(s).matches()) {
+      throw CommandFailure.badRequest(SESSION, "expected " + SESSION_EXPECTED + ", got " + shown(value));
+    }
+    return s;
+  }
+
+  /**
+   * The session a valid body sent to a connstate address carries, or null (also for anything
+   * malformed: the parser answers that with its 400).
+   */
+  static String sessionOf(Object body) {
+    return body instanceof JsonObject json && json.getValue(SESSION) instanceof String s
+        && SESSION_ID.matcher(s).matches() ? s : null;
   }
 
   boolean has(String field) {

@@ -19,6 +19,7 @@ public final class ConnectionRecord {
   private String hostname;
   private String connectionType;
   private String owner;
+  private String session;
   private long connectedAt;
   private long lastSeen;
   private long version;
@@ -64,6 +65,7 @@ public final class ConnectionRecord {
     c.hostname = required(handle, hash, Fields.HOSTNAME);
     c.connectionType = Names.canonical(required(handle, hash, Fields.CONNECTION_TYPE));
     c.owner = Names.canonical(hash.get(Fields.OWNER));
+    c.session = Names.canonical(hash.get(Fields.SESSION));
     c.playerRef = hash.get(Fields.PLAYER_REF);
     c.connectedAt = number(handle, hash, Fields.CONNECTED_AT);
     c.lastSeen = number(handle, hash, Fields.LAST_SEEN);
@@ -133,6 +135,10 @@ public final class ConnectionRecord {
       out.add(Fields.OWNER);
       out.add(owner);
     }
+    if (session != null) {
+      out.add(Fields.SESSION);
+      out.add(session);
+    }
     out.add(Fields.CONNECTED_AT);
     out.add(Long.toString(connectedAt));
     metadata.forEach((k, v) -> {
@@ -165,6 +171,7 @@ public final class ConnectionRecord {
       case Fields.HOSTNAME -> hostname = value;
       case Fields.CONNECTION_TYPE -> connectionType = Names.canonical(value);
       case Fields.OWNER -> owner = Names.canonical(value);
+      case Fields.SESSION -> session = Names.canonical(value);
       case Fields.CONNECTED_AT -> connectedAt = value == null ? connectedAt : Long.parseLong(value);
       case Fields.LAST_SEEN -> lastSeen = value == null ? lastSeen : Long.parseLong(value);
       default -> {
@@ -182,6 +189,7 @@ public final class ConnectionRecord {
     c.hostname = hostname;
     c.connectionType = connectionType;
     c.owner = owner;
+    c.session = session;
     c.connectedAt = connectedAt;
     c.lastSeen = lastSeen;
     c.version = version;
@@ -202,6 +210,9 @@ public final class ConnectionRecord {
     if (owner != null) {
       json.put(Fields.OWNER, owner);
     }
+    if (session != null) {
+      json.put(Fields.SESSION, session);
+    }
     // in key order (Metadata keeps it), so replies read the same every time
     JsonObject meta = new JsonObject();
     metadata.forEach(meta::put);
@@ -217,7 +228,7 @@ public final class ConnectionRecord {
    */
   public int estimatedJsonBytes() {
     long bytes = 200L + length(playerRef) + length(ipAddress) + length(hostname) + length(connectionType)
-        + length(owner);
+        + length(owner) + length(session);
     for (Map.Entry<String, String> e : metadata.entrySet()) {
       bytes += 6L + e.getKey().length() + e.getValue().length();
     }
@@ -242,6 +253,16 @@ public final class ConnectionRecord {
 
   public String owner() {
     return owner;
+  }
+
+  /** The client session this connection belongs to (DESIGN §7), or null. */
+  public String session() {
+    return session;
+  }
+
+  /** Sets the client session, before the connection is registered. */
+  public void session(String session) {
+    this.session = Names.canonical(session);
   }
 
   public long version() {

@@ -13,13 +13,15 @@ public final class Fields {
   public static final String HOSTNAME = "hostname";
   public static final String CONNECTION_TYPE = "connectionType";
   public static final String OWNER = "owner";
+  /** The client session a connection belongs to (DESIGN §7); absent if none. */
+  public static final String SESSION = "session";
   public static final String CONNECTED_AT = "connectedAt";
   public static final String LAST_SEEN = "lastSeen";
   public static final String VERSION = "version";
   public static final String METADATA = "metadata";
   /** Every field of the hash but the metadata ones. */
   public static final java.util.List<String> FIXED = java.util.List.of(HANDLE, STATE, PLAYER_REF, IP_ADDRESS, HOSTNAME,
-      CONNECTION_TYPE, OWNER, CONNECTED_AT, LAST_SEEN, VERSION);
+      CONNECTION_TYPE, OWNER, SESSION, CONNECTED_AT, LAST_SEEN, VERSION);
   /** Prefix of the hash field that holds one metadata key. */
   public static final String META_PREFIX = "meta:";
 

@@ -14,13 +14,13 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The readiness report behind {@code GET /health} (DESIGN §6), on Vert.x Health Checks. Four
+ * The readiness report behind {@code GET /health} (DESIGN §6), on Vert.x Health Checks. Five
  * checks, each with its data: {@code redis} (round trip of the last scheduled PING),
- * {@code startup-load}, {@code write-backlog} and {@code bridge}. Every check reads state the
+ * {@code startup-load}, {@code write-backlog}, {@code bridge} and {@code lease} (DESIGN §7). Every check reads state the
  * sidecar already keeps, so a probe never waits on Redis and a probe storm never reaches it.
  *
  * <p>Status: any check DOWN (Redis unreachable, load unfinished, backlog full, bridge not
- * listening) makes the report DOWN (HTTP 503); otherwise a Redis round trip above
+ * listening, owner lease lost or being taken back) makes the report DOWN (HTTP 503); otherwise a Redis round trip above
  * {@code degradedLatencyMs} makes it DEGRADED (HTTP 200); otherwise UP.
  */
 public final class HealthReport {
@@ -28,10 +28,11 @@ public final class HealthReport {
   public static final String STARTUP_LOAD = "startup-load";
   public static final String WRITE_BACKLOG = "write-backlog";
   public static final String BRIDGE = "bridge";
+  public static final String LEASE = "lease";
   public static final String UP = "UP";
   public static final String DEGRADED = "DEGRADED";
   public static final String DOWN = "DOWN";
-  private static final List<String> ORDER = List.of(REDIS, STARTUP_LOAD, WRITE_BACKLOG, BRIDGE);
+  private static final List<String> ORDER = List.of(REDIS, STARTUP_LOAD, WRITE_BACKLOG, BRIDGE, LEASE);
 
   private final HealthChecks checks;
   private final long degradedLatencyMs;
@@ -40,9 +41,11 @@ public final class HealthReport {
    * @param pendingHandles handles with changes not yet stored, read at each probe
    * @param startup the startup-load state: {@code loaded} (boolean) and what is known so far
    * @param bridge the bridge state: {@code listening} (boolean), {@code port}, {@code clients}
+   * @param lease the owner lease: {@code ready} (boolean: held and not reloading) and its details
    */
   public HealthReport(Vertx vertx, RedisHealth redis, long degradedLatencyMs, LongSupplier pendingHandles,
-                      long maxPendingHandles, Supplier<JsonObject> startup, Supplier<JsonObject> bridge) {
+                      long maxPendingHandles, Supplier<JsonObject> startup, Supplier<JsonObject> bridge,
+                      Supplier<JsonObject> lease) {
     this.degradedLatencyMs = degradedLatencyMs;
     this.checks = HealthChecks.create(vertx)
         .register(REDIS, p -> p.complete(status(redis.up(), redis.last().put("degradedLatencyMs", degradedLatencyMs))))
@@ -58,6 +61,10 @@ public final class HealthReport {
         .register(BRIDGE, p -> {
           JsonObject data = bridge.get();
           p.complete(status(data.getBoolean("listening", false), data));
+        })
+        .register(LEASE, p -> {
+          JsonObject data = lease.get();
+          p.complete(status(data.getBoolean("ready", false), data));
         });
   }
 

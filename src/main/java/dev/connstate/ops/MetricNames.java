@@ -48,10 +48,11 @@ public final class MetricNames {
   public static final String REASON_MALFORMED = "malformed";
   public static final String REASON_DROPPED = "dropped";
   public static final String REASON_REPLICAS = "replicas";
+  public static final String REASON_FENCED = "fenced";
   public static final String REASON_OTHER = "other";
   public static final List<String> FAILURE_REASONS = List.of(REASON_CONNECTION, REASON_TIMEOUT, REASON_UNAVAILABLE,
       REASON_REDIS_ERROR, REASON_NOSCRIPT, REASON_NO_CONNECTION, REASON_MALFORMED, REASON_DROPPED, REASON_REPLICAS,
-      REASON_OTHER);
+      REASON_FENCED, REASON_OTHER);
 
   /** Why a write-behind change was refused. */
   public static final String REJECTED_BACKLOG_FULL = "backlog-full";
@@ -93,6 +94,15 @@ public final class MetricNames {
   public static final String CLOSED_TLS_HANDSHAKE = "tls_handshake";
 
   /** How a bridge authentication ended. */
+  /** Why connections were expired (DESIGN §7). */
+  public static final String EXPIRED_OWNER = "owner";
+  public static final String EXPIRED_SESSION = "session";
+  /** Where a change was fenced: refused before sending, or by the change script. */
+  public static final String FENCED_LOCAL = "local";
+  public static final String FENCED_REDIS = "redis";
+  /** Why a lease was lost: it lapsed in Redis, or another process holds the instance id. */
+  public static final String LEASE_LAPSED = "lapsed";
+  public static final String LEASE_TAKEN = "taken";
   public static final String AUTH_OK = "ok";
   public static final String AUTH_REFUSED = "refused";
 
@@ -142,7 +152,7 @@ public final class MetricNames {
           + "arrived while a resync read the connection)",
       label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT, REREAD_BEHIND, REREAD_RESYNC)));
   public static final String READY = metric("ready",
-      "1 once the startup load finished and commands are answered, else 0");
+      "1 once the startup load finished and commands are answered, while the owner lease holds; else 0");
   public static final String STARTUP_LOAD = metric("startup.load.seconds",
       "How long the startup load took (NaN until it finished)");
   public static final String BRIDGE_CLIENTS = metric("bridge.clients",
@@ -182,6 +192,28 @@ public final class MetricNames {
       "Stored connections or events that could not be read, by where (load, stored, resync, event, active-member)",
       label("reason", List.of(MALFORMED_LOAD, MALFORMED_STORED, MALFORMED_RESYNC, MALFORMED_EVENT,
           MALFORMED_ACTIVE_MEMBER)));
+
+  public static final String LEASE_HELD = metric("lease.held",
+      "1 while this sidecar holds its owner lease (DESIGN §7) and may write; 0 while it is fenced (or leases are off)");
+  public static final String LEASE_EPOCH = metric("lease.epoch",
+      "The epoch of this sidecar's owner lease; it grows by one each time a lease is taken");
+  public static final String LEASES_ACQUIRED = metric("leases.acquired",
+      "Owner leases this sidecar took: one at start, one after each loss");
+  public static final String LEASES_LOST = metric("leases.lost",
+      "Owner leases this sidecar lost, by reason (lapsed: not renewed in time; taken: another process holds the "
+          + "instance id)", label("reason", List.of(LEASE_LAPSED, LEASE_TAKEN)));
+  public static final String FENCED_CHANGES = metric("fenced.changes",
+      "Changes refused because this sidecar did not hold its owner lease, by where (local: before sending; redis: "
+          + "by the change script)", label("where", List.of(FENCED_LOCAL, FENCED_REDIS)));
+  public static final String CONNECTIONS_EXPIRED = metric("connections.expired",
+      "Connections this sidecar expired, by reason (owner: the owner's lease was gone; session: the client "
+          + "session ended)", label("reason", List.of(EXPIRED_OWNER, EXPIRED_SESSION)));
+  public static final String REAPS = metric("reaps",
+      "Dead owners whose connections this sidecar expired (it won the owner's reap claim)");
+  public static final String SESSIONS_OPEN = metric("sessions.open",
+      "Client sessions with at least one bridge socket on this sidecar");
+  public static final String SESSIONS_IN_GRACE = metric("sessions.in.grace",
+      "Client sessions whose last socket closed, waiting out sessionGraceMs before their connections expire");
 
   private MetricNames() {
   }

@@ -33,7 +33,8 @@ public final class Metrics {
       MetricNames.BRIDGE_FRAMES_REJECTED, MetricNames.BRIDGE_EVENTS_DROPPED, MetricNames.LEGACY_READS,
       MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST,
       MetricNames.BRIDGE_CLIENTS_CLOSED, MetricNames.BRIDGE_AUTHENTICATIONS, MetricNames.METADATA_LIMIT,
-      MetricNames.OVERSIZED_RECORDS);
+      MetricNames.OVERSIZED_RECORDS, MetricNames.LEASES_ACQUIRED, MetricNames.LEASES_LOST,
+      MetricNames.FENCED_CHANGES, MetricNames.CONNECTIONS_EXPIRED, MetricNames.REAPS);
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
@@ -139,6 +140,26 @@ public final class Metrics {
 
   public void bridgeEventDropped() {
     counter(MetricNames.BRIDGE_EVENTS_DROPPED).increment();
+  }
+
+  public void expired(String reason) {
+    counter(MetricNames.CONNECTIONS_EXPIRED, "reason", reason).increment();
+  }
+
+  public void fenced(String where) {
+    counter(MetricNames.FENCED_CHANGES, "where", where).increment();
+  }
+
+  public void leaseAcquired() {
+    counter(MetricNames.LEASES_ACQUIRED).increment();
+  }
+
+  public void leaseLost(String reason) {
+    counter(MetricNames.LEASES_LOST, "reason", reason).increment();
+  }
+
+  public void reaped() {
+    counter(MetricNames.REAPS).increment();
   }
 
   public void malformed(String reason) {

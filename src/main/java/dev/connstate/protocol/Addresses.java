@@ -26,9 +26,9 @@ public final class Addresses {
   /** Change events, published once per stored change (own and other sidecars'). */
   public static final String EVENTS = PREFIX + "events";
 
-  /** The ten command addresses, in DESIGN order. */
+  /** The eleven command addresses, in DESIGN order ({@link #AUTH} is the bridge's own). */
   public static final List<String> COMMANDS = List.of(
-      REGISTER, BIND, UNBIND, UPDATE, TOUCH, DISCONNECT, GET, LIST, BY_PLAYER, STATS);
+      REGISTER, BIND, UNBIND, UPDATE, TOUCH, DISCONNECT, GET, LIST, BY_PLAYER, STATS, SESSION);
 
   private Addresses() {
   }

@@ -18,10 +18,11 @@ public sealed interface Command {
 
   /**
    * Create a connection (idempotent). {@code metadata} is what the client sent; the shard adds
-   * the SharpMUSH keys it lacks. {@code owner} null means this sidecar's instance id.
+   * the SharpMUSH keys it lacks. {@code owner} null means this sidecar's instance id;
+   * {@code session} is the client session (DESIGN §7), or null.
    */
   record Register(long handle, String ipAddress, String hostname, String connectionType, String owner,
-                  Map<String, String> metadata) implements ForHandle {
+                  String session, Map<String, String> metadata) implements ForHandle {
     /** The metadata to store: the five SharpMUSH keys (DESIGN §2), unless the client sent them. */
     public Map<String, String> metadataWithDefaults(long now) {
       Map<String, String> all = new java.util.LinkedHashMap<>();
@@ -80,5 +81,12 @@ public sealed interface Command {
 
   /** Counts by state, pending writes, Redis status. */
   record Stats() implements Command {
+  }
+
+  /**
+   * How many connections of a client session this sidecar owns (DESIGN §7). Sent over the
+   * bridge, it also ties the socket to the session, as any command carrying {@code session} does.
+   */
+  record Session(String session) implements Command {
   }
 }

@@ -20,6 +20,8 @@ import java.util.List;
  *   <li>Tickets: a call made with a {@link Ticket} marks it sent when the request leaves; if the
  *       ticket is {@linkplain #abandon abandoned} before that, the call fails with
  *       {@link NotSentException} and certainly changed nothing.
+ *   <li>Fencing: a change this sidecar may not make, because it does not hold its owner lease
+ *       (DESIGN §7), fails with {@link FencedException} and certainly changed nothing.
  *   <li>Failures: a call that fails for any other reason may or may not have been applied.
  *       A record that cannot be read fails with {@link dev.connstate.model.MalformedRecordException}.
  * </ul>
@@ -52,6 +54,14 @@ public interface ConnectionStore {
 
   /** Removes the connection and its index entries; {@code UNCHANGED} if it did not exist. */
   Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket);
+
+  /**
+   * Removes the connection as an {@code expired} change if it still belongs to the expiry's
+   * owner (and session) and, for a dead owner's, while that owner holds no lease (DESIGN §7);
+   * {@code UNCHANGED} if it does not, {@code NO_CONNECTION} if it is gone. Either way the owner's
+   * index no longer lists it.
+   */
+  Future<WriteOutcome> expire(long handle, Expiry expiry, long at, Ticket ticket);
 
   /**
    * Completes once what this store wrote so far for {@code handle} (and for the index entries

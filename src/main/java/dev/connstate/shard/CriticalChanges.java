@@ -51,6 +51,7 @@ final class CriticalChanges {
     String owner = register.owner() != null ? register.owner() : env.config().instanceId();
     ConnectionRecord record = ConnectionRecord.create(handle, register.ipAddress(), register.hostname(),
         register.connectionType(), owner, now, Map.of());
+    record.session(register.session());
     FieldChange metadata = FieldChange.ofMetadata(register.metadataWithDefaults(now));
     limits.check(record, metadata);
     record.apply(metadata, now);
@@ -134,6 +135,27 @@ final class CriticalChanges {
           return new JsonObject().put(Fields.HANDLE, handle)
               .put("removed", outcome.status() == WriteOutcome.Status.APPLIED);
         });
+  }
+
+  /**
+   * Expires a connection for a dead owner or an ended session (DESIGN §7). Redis decides: the
+   * connection may have been disconnected, or registered again by another owner meanwhile.
+   */
+  Future<JsonObject> expire(long handle, Expiry expiry) {
+    HandleSlot slot = state.getOrCreate(handle);
+    long now = System.currentTimeMillis();
+    return critical(slot, "expiry", ticket -> store.expire(handle, expiry, now, ticket), outcome -> {
+      boolean expired = outcome.status() == WriteOutcome.Status.APPLIED;
+      if (expired) {
+        env.metrics().expired(expiry.ownerGone() ? MetricNames.EXPIRED_OWNER : MetricNames.EXPIRED_SESSION);
+      }
+      if (expired || outcome.status() == WriteOutcome.Status.NO_CONNECTION) {
+        state.remove(slot);
+      } else {
+        state.dropIfIdle(slot);
+      }
+      return new JsonObject().put(Fields.HANDLE, handle).put("expired", expired);
+    });
   }
 
   /**

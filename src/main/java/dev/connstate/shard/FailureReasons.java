@@ -19,6 +19,9 @@ final class FailureReasons {
     if (cause instanceof ReplicasNotConfirmed) {
       return MetricNames.REASON_REPLICAS;
     }
+    if (cause instanceof FencedException) {
+      return MetricNames.REASON_FENCED;
+    }
     if (cause instanceof NotSentException) {
       return MetricNames.REASON_UNAVAILABLE;
     }

@@ -40,6 +40,11 @@ final class HandleCommands implements HandleExecutor {
     return turns.take(command.handle(), () -> run(command));
   }
 
+  @Override
+  public Future<JsonObject> expire(long handle, Expiry expiry) {
+    return turns.take(handle, () -> critical.expire(handle, expiry));
+  }
+
   private Future<JsonObject> run(Command.ForHandle command) {
     HandleSlot slot = state.get(command.handle());
     boolean needsConnection = !(command instanceof Command.Register || command instanceof Command.Disconnect);

@@ -8,4 +8,10 @@ import io.vertx.core.json.JsonObject;
 interface HandleExecutor {
   /** The reply body, or a failure carrying its code. */
   Future<JsonObject> execute(Command.ForHandle command);
+
+  /**
+   * Expires the connection in its turn (DESIGN §7): {@code {"handle", "expired": bool}}, true
+   * if this call removed it.
+   */
+  Future<JsonObject> expire(long handle, Expiry expiry);
 }

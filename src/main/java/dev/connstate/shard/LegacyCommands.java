@@ -31,6 +31,11 @@ final class LegacyCommands implements HandleExecutor {
   }
 
   @Override
+  public Future<JsonObject> expire(long handle, Expiry expiry) {
+    return Future.failedFuture(new IllegalStateException("store.schema legacy has no expiry (DESIGN §7)"));
+  }
+
+  @Override
   public Future<JsonObject> execute(Command.ForHandle command) {
     long handle = command.handle();
     long now = System.currentTimeMillis();

@@ -85,6 +85,15 @@ public final class Reloader {
   }
 
   /**
+   * Re-reads every connection now and publishes what changed (after a lost owner lease was
+   * taken again: another sidecar may have expired connections meanwhile); fails if Redis could
+   * not be read.
+   */
+  public Future<Void> reload() {
+    return shards.listHandles().compose(handles -> shards.resync(handles, batchSize));
+  }
+
+  /**
    * Re-reads every connection and publishes what changed. Requests that come while one runs
    * (every shard and the event subscription ask after a master switch) are served by one more
    * run after it. A failure is logged and waits for the next reconnection.

@@ -13,7 +13,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +72,44 @@ public final class ShardVerticle extends VerticleBase {
   /** Executes a command about one handle, after every command for it received before. */
   public Future<JsonObject> execute(Command.ForHandle command) {
     return submit(() -> commands.execute(command));
+  }
+
+  /** This sidecar's instance id: the owner of the connections it registers. */
+  public String instanceId() {
+    return env.config().instanceId();
+  }
+
+  /** Expires a connection in its turn (DESIGN §7): {@code {"handle", "expired": bool}}. */
+  public Future<JsonObject> expire(long handle, Expiry expiry) {
+    return submit(() -> commands.expire(handle, expiry));
+  }
+
+  /** Handles on this shard of connections owned by {@code owner} in client session {@code session}. */
+  public Future<List<Long>> sessionHandles(String owner, String session) {
+    return submit(() -> {
+      List<Long> handles = new ArrayList<>();
+      for (HandleSlot slot : state.slots()) {
+        ConnectionRecord view = slot.view;
+        if (view != null && session.equals(view.session()) && owner.equals(view.owner())) {
+          handles.add(view.handle());
+        }
+      }
+      return Future.succeededFuture(handles);
+    });
+  }
+
+  /** The client sessions of the connections on this shard owned by {@code owner}. */
+  public Future<Set<String>> sessions(String owner) {
+    return submit(() -> {
+      Set<String> sessions = new HashSet<>();
+      for (HandleSlot slot : state.slots()) {
+        ConnectionRecord view = slot.view;
+        if (view != null && view.session() != null && owner.equals(view.owner())) {
+          sessions.add(view.session());
+        }
+      }
+      return Future.succeededFuture(sessions);
+    });
   }
 
   /**

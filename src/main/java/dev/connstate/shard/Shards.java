@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -80,7 +82,36 @@ public final class Shards {
     if (command instanceof Command.Stats) {
       return Future.succeededFuture(stats());
     }
+    if (command instanceof Command.Session session) {
+      // the connections this sidecar owns in that session: those its grace would expire
+      return sessionHandles(shards.get(0).instanceId(), session.session()).map(handles -> new JsonObject()
+          .put("session", session.session()).put("connections", handles.size()));
+    }
     return Future.failedFuture(new IllegalStateException("no route for " + command));
+  }
+
+  /** Expires a connection on its shard, in its turn (DESIGN §7): {@code {"handle", "expired": bool}}. */
+  public Future<JsonObject> expire(long handle, Expiry expiry) {
+    return of(handle).expire(handle, expiry);
+  }
+
+  /** Handles of connections owned by {@code owner} in client session {@code session}, in order. */
+  public Future<List<Long>> sessionHandles(String owner, String session) {
+    return all(s -> s.sessionHandles(owner, session)).map(parts -> {
+      List<Long> handles = new ArrayList<>();
+      parts.forEach(handles::addAll);
+      handles.sort(null);
+      return handles;
+    });
+  }
+
+  /** The client sessions of the connections owned by {@code owner}. */
+  public Future<Set<String>> sessions(String owner) {
+    return all(s -> s.sessions(owner)).map(parts -> {
+      Set<String> sessions = new TreeSet<>();
+      parts.forEach(sessions::addAll);
+      return sessions;
+    });
   }
 
   /** Applies a change event on the shard of its handle. */

@@ -78,7 +78,10 @@ final class StoreDeadline {
         promise.complete(ar.result());
       } else {
         report(kind, ar.cause(), handle, what);
-        promise.fail(failure(kind, ar.cause(), handle, what, ticket));
+        promise.fail(ar.cause() instanceof OwnerNotLeasedException unleased ? CommandFailure.badRequest("owner",
+            unleased.getMessage() + ": omit owner to make this sidecar (" + env.config().instanceId()
+                + ") the owner, or name the instanceId of a running sidecar")
+            : failure(kind, ar.cause(), handle, what, ticket));
       }
     });
     return promise.future();
@@ -101,7 +104,7 @@ final class StoreDeadline {
   }
 
   private void report(Kind kind, Throwable cause, long handle, String what) {
-    if (cause instanceof CommandFailure) {
+    if (cause instanceof CommandFailure || cause instanceof OwnerNotLeasedException) {
       return;
     }
     if (cause instanceof MalformedRecordException) {
@@ -126,6 +129,10 @@ final class StoreDeadline {
     if (kind == Kind.READ) {
       return CommandFailure.unavailable("Redis could not be read: could not " + what + " connection " + handle
           + "; retry later");
+    }
+    if (cause instanceof FencedException) {
+      return CommandFailure.unavailable("this sidecar lost its owner lease (DESIGN §7): the " + what + " of handle "
+          + handle + " was not stored; it takes a new lease and reloads by itself, retry in a moment");
     }
     if (cause instanceof ReplicasNotConfirmed replicas) {
       return CommandFailure.unavailable("Redis stored the " + what + " of handle " + handle + ", but only "

@@ -148,6 +148,8 @@ public final class RedisKeys {
     constants.put("OWNERS_KEY", owners());
     constants.put("OWNER_HEAD", prefix + OWNER_HEAD);
     constants.put("OWNER_TAIL", OWNER_TAIL);
+    constants.put("LEASE_HEAD", prefix + LEASE_HEAD);
+    constants.put("LEASE_TAIL", LEASE_TAIL);
     constants.put("EVENTS_CHANNEL", eventsChannel());
     return constants;
   }

@@ -19,6 +19,10 @@ public final class ScriptCodes {
   public static final long CONFLICT = -2;
   /** {@code apply.lua} register: the connection exists only as a v1 record. */
   public static final long EXISTS_AS_V1 = -4;
+  /** {@code apply.lua}: the sender's lease does not hold its epoch; nothing changed (DESIGN §7). */
+  public static final long FENCED = -7;
+  /** {@code apply.lua} register: the connection's owner, another sidecar, holds no lease (DESIGN §7). */
+  public static final long OWNER_UNLEASED = -8;
   /** {@code read.lua}: the hash was too large to read safely; its fixed fields follow. */
   public static final long OVERSIZED = -6;
   /** {@code convert.lua}: the v2 hash was written from the v1 record. */
@@ -39,6 +43,8 @@ public final class ScriptCodes {
     codes.put("NO_CONNECTION", Long.toString(NO_CONNECTION));
     codes.put("CONFLICT", Long.toString(CONFLICT));
     codes.put("EXISTS_AS_V1", Long.toString(EXISTS_AS_V1));
+    codes.put("FENCED", Long.toString(FENCED));
+    codes.put("OWNER_UNLEASED", Long.toString(OWNER_UNLEASED));
     codes.put("OVERSIZED", Long.toString(OVERSIZED));
     codes.put("CONVERTED", Long.toString(CONVERTED));
     codes.put("ALREADY_CONVERTED", Long.toString(ALREADY_CONVERTED));

@@ -28,17 +28,19 @@ import net.jqwik.api.Tuple;
 final class CommandBodies {
   private static final long MAX_HANDLE = RequestBody.MAX_HANDLE;
   /** The fields of each command (DESIGN §2), so that most generated bodies are nearly well-formed. */
-  static final Map<String, List<String>> FIELDS = Map.of(
-      Addresses.REGISTER, List.of("handle", "ipAddress", "hostname", "connectionType", "owner", "metadata"),
-      Addresses.BIND, List.of("handle", "playerRef"),
-      Addresses.UNBIND, List.of("handle"),
-      Addresses.UPDATE, List.of("handle", "metadata", "critical"),
-      Addresses.TOUCH, List.of("handle", "handles"),
-      Addresses.DISCONNECT, List.of("handle", "reason"),
-      Addresses.GET, List.of("handle"),
-      Addresses.LIST, List.of("state", "owner", "cursor", "limit"),
-      Addresses.BY_PLAYER, List.of("playerRef"),
-      Addresses.STATS, List.of());
+  static final Map<String, List<String>> FIELDS = Map.ofEntries(
+      Map.entry(Addresses.REGISTER, List.of("handle", "ipAddress", "hostname", "connectionType", "owner", "metadata",
+          "session")),
+      Map.entry(Addresses.BIND, List.of("handle", "playerRef", "session")),
+      Map.entry(Addresses.UNBIND, List.of("handle", "session")),
+      Map.entry(Addresses.UPDATE, List.of("handle", "metadata", "critical", "session")),
+      Map.entry(Addresses.TOUCH, List.of("handle", "handles", "session")),
+      Map.entry(Addresses.DISCONNECT, List.of("handle", "reason", "session")),
+      Map.entry(Addresses.GET, List.of("handle", "session")),
+      Map.entry(Addresses.LIST, List.of("state", "owner", "cursor", "limit", "session")),
+      Map.entry(Addresses.BY_PLAYER, List.of("playerRef", "session")),
+      Map.entry(Addresses.STATS, List.of("session")),
+      Map.entry(Addresses.SESSION, List.of("session")));
   /** Stands for a field left out of a generated body. */
   private static final Object ABSENT = new Object();
 
@@ -109,6 +111,9 @@ final class CommandBodies {
       case "playerRef" -> any(playerRefs());
       case "metadata" -> any(metadata());
       case "critical" -> any(Arbitraries.of(true, false));
+      case "session" -> any(Arbitraries.frequencyOf(
+          Tuple.of(4, Arbitraries.strings().withChars("abcXYZ019._:-").ofMinLength(1).ofMaxLength(130)),
+          Tuple.of(1, Arbitraries.of("", "boot 1", "boot\u00e91", "ü"))));
       case "state" -> any(Arbitraries.of("Connected", "LoggedIn", "connected", "Disconnected"));
       case "cursor" -> any(Arbitraries.frequencyOf(
           Tuple.of(3, Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(17)),

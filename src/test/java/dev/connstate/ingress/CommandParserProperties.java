@@ -168,7 +168,13 @@ class CommandParserProperties {
     if (command instanceof Command.Register register) {
       strings.addAll(Arrays.asList(register.ipAddress(), register.hostname(), register.connectionType(),
           register.owner()));
+      if (register.session() != null) {
+        assertThat(register.session()).matches("[A-Za-z0-9._:-]{1,128}");
+      }
       assertMetadata(register.metadata(), false);
+    }
+    if (command instanceof Command.Session session) {
+      assertThat(session.session()).matches("[A-Za-z0-9._:-]{1,128}");
     }
     if (command instanceof Command.Update update) {
       assertThat(update.metadata()).isNotEmpty();

@@ -45,6 +45,7 @@ final class FakeStore implements ConnectionStore {
   private int failures;
   private boolean replicasMissing;
   private boolean readsSeeSendTime;
+  private boolean fenced;
 
   private record Call<T>(String what, Ticket ticket, Supplier<Outcome<T>> apply, Promise<T> promise) {
   }
@@ -107,6 +108,15 @@ final class FakeStore implements ConnectionStore {
   /** The next {@code n} requests fail as a lost connection would fail them: not applied. */
   synchronized void failNext(int n) {
     failures = n;
+  }
+
+  /** Changes are refused as the change script refuses a sidecar whose lease lapsed, until {@link #unfence}. */
+  synchronized void fence() {
+    fenced = true;
+  }
+
+  synchronized void unfence() {
+    fenced = false;
   }
 
   /** Replicas no longer confirm critical changes (as Redis WAIT answering 0 of 1). */
@@ -273,6 +283,24 @@ final class FakeStore implements ConnectionStore {
   }
 
   @Override
+  public Future<WriteOutcome> expire(long handle, Expiry expiry, long at, Ticket ticket) {
+    return submit("x " + handle + " " + expiry.reason(), ticket, () -> {
+      ConnectionRecord record = records.get(handle);
+      if (record == null) {
+        return answer(WriteOutcome.NO_CONNECTION);
+      }
+      if (!expiry.owner().equals(record.owner())
+          || expiry.session() != null && !expiry.session().equals(record.session())) {
+        return answer(new WriteOutcome(WriteOutcome.Status.UNCHANGED, record.version(), null));
+      }
+      records.remove(handle);
+      long version = record.version() + 1;
+      return answer(new WriteOutcome(WriteOutcome.Status.APPLIED, version, record.playerRef()),
+          event("expired", handle, version, new JsonObject().put("reason", expiry.reason()), origin, at));
+    });
+  }
+
+  @Override
   public synchronized Future<Void> replicated(long handle, String playerRef, Ticket ticket) {
     return replicasMissing ? Future.failedFuture(new ReplicasNotConfirmed(0, 1, 500)) : Future.succeededFuture();
   }
@@ -387,6 +415,10 @@ final class FakeStore implements ConnectionStore {
   private <T> void answer(Call<T> call) {
     Outcome<T> outcome;
     synchronized (this) {
+      if (fenced && call.what().matches("[rbumdx] .*")) {
+        call.promise().fail(new FencedException("the lease holds another epoch (fake store)"));
+        return;
+      }
       if (failures > 0) {
         failures--;
         outcome = null;

@@ -59,7 +59,7 @@ final class ShardFixture {
   }
 
   static Command.Register register(long handle) {
-    return new Command.Register(handle, "203.0.113.5:50122", "host-" + handle, "telnet", null, Map.of());
+    return new Command.Register(handle, "203.0.113.5:50122", "host-" + handle, "telnet", null, null, Map.of());
   }
 
   static Command.Bind bind(long handle, String player) {

@@ -21,14 +21,16 @@ final class BridgeContext {
   private final EventBus eventBus;
   private final Metrics metrics;
   private final RateLimitedLog problems;
+  private final SessionTies sessionTies;
   private final ByteBudget pendingFrames;
   private final ByteBudget queued;
   private final Set<BridgeSession> sessions = new LinkedHashSet<>();
   private final AtomicInteger count = new AtomicInteger();
 
   BridgeContext(SidecarConfig.BridgeSettings settings, ClientRegistry clients, EventBus eventBus, Metrics metrics,
-                RateLimitedLog problems) {
+                RateLimitedLog problems, SessionTies sessionTies) {
     this.settings = settings;
+    this.sessionTies = sessionTies;
     this.clients = clients;
     this.eventBus = eventBus;
     this.metrics = metrics;
@@ -57,6 +59,11 @@ final class BridgeContext {
 
   RateLimitedLog problems() {
     return problems;
+  }
+
+  /** Which socket speaks for which client session (DESIGN §7). */
+  SessionTies sessionTies() {
+    return sessionTies;
   }
 
   ByteBudget pendingFrames() {

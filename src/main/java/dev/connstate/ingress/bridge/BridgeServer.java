@@ -44,15 +44,20 @@ public final class BridgeServer extends VerticleBase {
   private final RateLimitedLog problems;
   private final ClientRegistry clients;
   private final BridgeTls tls;
+  private final SessionTies sessions;
   private volatile BridgeContext context;
   private NetServer server;
 
   /**
    * Reads the configured clients and TLS files now: a bad client list, an unreadable certificate
    * or an unsafe binding fails here, with a {@link ConfigException}.
+   *
+   * @param sessions told which socket announced which client session, and when it closed
    */
-  public BridgeServer(SidecarConfig.BridgeSettings settings, Metrics metrics, RateLimitedLog problems) {
+  public BridgeServer(SidecarConfig.BridgeSettings settings, Metrics metrics, RateLimitedLog problems,
+                      SessionTies sessions) {
     this.settings = settings;
+    this.sessions = sessions;
     this.metrics = metrics;
     this.problems = problems;
     this.clients = ClientRegistry.load(settings);
@@ -78,7 +83,7 @@ public final class BridgeServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    context = new BridgeContext(settings, clients, vertx.eventBus(), metrics, problems);
+    context = new BridgeContext(settings, clients, vertx.eventBus(), metrics, problems, sessions);
     NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port())
         .setTcpNoDelay(true);
     server = vertx.createNetServer(tls == null ? options : tls.apply(options));

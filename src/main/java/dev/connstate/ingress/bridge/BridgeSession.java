@@ -1,6 +1,7 @@
 package dev.connstate.ingress.bridge;
 
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ingress.CommandParser;
 import dev.connstate.ops.FatalErrors;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
@@ -278,7 +279,8 @@ final class BridgeSession implements FrameReader.Listener {
     }
     inflight++;
     pauseIfNeeded();
-    bridge.eventBus().request(address, frame.getValue("body"), options(frame)).onComplete(ar -> {
+    Object body = frame.getValue("body");
+    bridge.eventBus().request(address, body, options(frame)).onComplete(ar -> {
       inflight--;
       if (list) {
         listsInflight--;
@@ -290,6 +292,7 @@ final class BridgeSession implements FrameReader.Listener {
       if (closed) {
         return;
       }
+      tieSession(body, ar.succeeded() || failureOf(ar.cause()).failureCode() != FailureCode.BAD_REQUEST);
       if (replyAddress == null) {
         if (ar.failed()) {
           LOG.debug("bridge client {}: a {} sent without replyAddress failed: {}", remote, address,
@@ -298,12 +301,26 @@ final class BridgeSession implements FrameReader.Listener {
       } else if (ar.succeeded()) {
         write(Frames.encodeMessage(replyAddress, ar.result().body(), true));
       } else {
-        ReplyException failure = ar.cause() instanceof ReplyException e ? e
-            : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.INTERNAL, ar.cause().getMessage());
-        write(Frames.failure(replyAddress, address, failure));
+        write(Frames.failure(replyAddress, address, failureOf(ar.cause())));
       }
       resumeIfPossible();
     });
+  }
+
+  private static ReplyException failureOf(Throwable cause) {
+    return cause instanceof ReplyException e ? e
+        : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.INTERNAL, cause.getMessage());
+  }
+
+  /**
+   * A command that carries a {@code session} (DESIGN §7) ties this socket to it, once the sidecar
+   * took the command: a 400 (a malformed body) ties nothing.
+   */
+  private void tieSession(Object body, boolean taken) {
+    String session = taken ? CommandParser.sessionOf(body) : null;
+    if (session != null) {
+      bridge.sessionTies().tie(this, session);
+    }
   }
 
   private void register(String address) {
@@ -461,6 +478,7 @@ final class BridgeSession implements FrameReader.Listener {
       vertx.cancelTimer(authTimer);
     }
     bridge.closed(this);
+    bridge.sessionTies().untie(this);
     registrations.values().forEach(c -> c.unregister().onFailure(e -> LOG.warn("bridge client {}: unregistering {}"
         + " failed", remote, c.address(), e)));
     registrations.clear();

@@ -6,6 +6,9 @@ import dev.connstate.model.Fields;
 import dev.connstate.model.MalformedRecordException;
 import dev.connstate.shard.ConnectionStore;
 import dev.connstate.shard.ConvertOutcome;
+import dev.connstate.shard.Expiry;
+import dev.connstate.shard.FencedException;
+import dev.connstate.shard.OwnerNotLeasedException;
 import dev.connstate.shard.ReadResult;
 import dev.connstate.shard.RegisterOutcome;
 import dev.connstate.shard.StoredConnection;
@@ -13,6 +16,7 @@ import dev.connstate.shard.Ticket;
 import dev.connstate.shard.WriteOutcome;
 import dev.connstate.store.ActiveSet;
 import dev.connstate.store.ClusterScan;
+import dev.connstate.store.Fence;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
 import dev.connstate.store.ReplicaAcks;
@@ -41,12 +45,17 @@ import java.util.Map;
  * instance id {@code connsrv-1} (the reads it makes, EXISTS and HGET to decide and, in dual
  * mode, HGETALL to render the v1 record, are left out; {@code …} stands for any text,
  * {@code (dual)} marks writes only dual mode makes, {@code (bound)} those made only when the
- * connection is bound to a player). {@code HashStoreSchemaIT} records what a real Redis runs
- * and holds it to this list, in order and count (the timestamps are examples):
+ * connection is bound to a player, {@code (last)} those made only when it was its owner's last
+ * connection). {@code HashStoreSchemaIT} records what a real Redis runs and holds it to this
+ * list, in order and count (the timestamps are examples). With owner leases on (DESIGN §7, the
+ * default) every change first reads {@code sharpmush:lease:{connsrv-1}} and is refused, writing
+ * nothing, unless it holds the sender's epoch; an owner index is kept per owner:
  * <pre>
- * register:   HSET sharpmush:conn:{42} handle 42 version 1 lastSeen 1770999357123 state Connected ipAddress 203.0.113.5:50122 hostname 203.0.113.5:50122 connectionType telnet owner connsrv-1 connectedAt 1770999357123 meta:ConnectionStartTime 1770999357123 …
+ * register:   HSET sharpmush:conn:{42} handle 42 version 1 lastSeen 1770999357123 state Connected ipAddress 203.0.113.5:50122 hostname 203.0.113.5:50122 connectionType telnet owner connsrv-1 …connectedAt 1770999357123 meta:ConnectionStartTime 1770999357123 …
  *             PEXPIRE sharpmush:conn:{42} 86400000
  *             SADD sharpmush:conn:active 42
+ *             SADD sharpmush:owners connsrv-1
+ *             SADD sharpmush:owner:{connsrv-1} 42
  *             SET sharpmush:conn:42 {"Handle":42,…} PX 86400000 (dual)
  *             PUBLISH sharpmush:conn:events {"type":"registered","handle":42,"version":1,"changes":{"state":"Connected",…},"origin":"connsrv-1","at":1770999357123}
  * bind:       HSET sharpmush:conn:{42} lastSeen 1770999399000 state LoggedIn playerRef #5:1700000000000
@@ -77,8 +86,22 @@ import java.util.Map;
  *             DEL sharpmush:conn:42
  *             SREM sharpmush:conn:active 42
  *             SREM sharpmush:player:{#5:1700000000000} 42 (bound)
+ *             SREM sharpmush:owner:{connsrv-1} 42
+ *             SREM sharpmush:owners connsrv-1 (last)
  *             PUBLISH sharpmush:conn:events {"type":"disconnected","handle":42,"version":…,"changes":{"reason":"quit"},"origin":"connsrv-1","at":1770999403000}
+ * expire:     DEL sharpmush:conn:{42}
+ *             DEL sharpmush:conn:42
+ *             SREM sharpmush:conn:active 42
+ *             SREM sharpmush:player:{#5:1700000000000} 42 (bound)
+ *             SREM sharpmush:owner:{connsrv-1} 42
+ *             SREM sharpmush:owners connsrv-1 (last)
+ *             PUBLISH sharpmush:conn:events {"type":"expired","handle":42,"version":…,"changes":{"reason":"session ended"},"origin":"connsrv-1","at":…}
  * </pre>
+ * An expiry (DESIGN §7: a dead owner's connection, reason {@code owner lease expired}, or a
+ * client session's, reason {@code session ended}) removes the connection only if it still has
+ * that owner (and session) and, for a dead owner's, only while the owner's lease is gone;
+ * otherwise it only drops the connection from that owner's index. A register that names as
+ * owner another sidecar holding no lease is refused and writes nothing.
  * The v1 key is deleted on disconnect in every mode outside Redis Cluster, so that a v1 record
  * left from before a conversion cannot bring the connection back. Changes to a missing hash
  * are refused ({@link WriteOutcome.Status#NO_CONNECTION}): only register creates a connection.
@@ -107,6 +130,7 @@ public final class HashStore implements ConnectionStore {
   private static final String OP_UNBIND = "u";
   private static final String OP_METADATA = "m";
   private static final String OP_DISCONNECT = "d";
+  private static final String OP_EXPIRE = "x";
 
   /**
    * How this store writes.
@@ -120,9 +144,16 @@ public final class HashStore implements ConnectionStore {
    * @param replicaAckTimeoutMs how long one {@code WAIT} may take
    * @param maxMetadataKeys {@code limits.maxMetadataKeys}: a hash far past it is not read whole
    * @param maxMetadataBytes {@code limits.maxMetadataBytes}: likewise
+   * @param leases owner leases are on (DESIGN §7): changes carry the epoch, and the owner index
+   *     is kept
    */
   public record Options(String origin, long ttlMs, boolean cluster, boolean dual, int criticalReplicas,
-                        long replicaAckTimeoutMs, int maxMetadataKeys, int maxMetadataBytes) {
+                        long replicaAckTimeoutMs, int maxMetadataKeys, int maxMetadataBytes, boolean leases) {
+    /** The script checks the sender's lease and keeps the owner index (one slot: not in Redis Cluster). */
+    boolean leasesInScript() {
+      return leases && !cluster;
+    }
+
     /** Hashes with more fields than this are read without their metadata. */
     int readableFields() {
       return Fields.FIXED.size() + 2 * maxMetadataKeys;
@@ -143,11 +174,18 @@ public final class HashStore implements ConnectionStore {
   private final ActiveSet active;
   private final ReplicaAcks replicaAcks;
   private final ClusterScan clusterScan;
+  private final Fence fence;
+  private final List<String> changeKeysTail;
 
-  /** @param clusterScan how to scan the keyspace in Redis Cluster; null outside it */
+  /**
+   * @param clusterScan how to scan the keyspace in Redis Cluster; null outside it
+   * @param fence the epoch each change carries ({@link Fence#NONE} without leases)
+   */
   public HashStore(ManagedConnection connection, RedisKeys keys, Options options, ActiveSet active,
-                   ClusterScan clusterScan, int shard) {
+                   ClusterScan clusterScan, Fence fence, int shard) {
     this.connection = connection;
+    this.fence = fence;
+    this.changeKeysTail = options.leasesInScript() ? List.of(keys.lease(options.origin())) : List.of();
     this.clusterScan = clusterScan;
     this.keys = keys;
     this.options = options;
@@ -164,12 +202,15 @@ public final class HashStore implements ConnectionStore {
   /** The change script as this shard runs it: the template with its constants filled in. */
   static String scriptSource(RedisKeys keys, Options options, int shard) {
     Map<String, String> strings = keys.luaConstants();
+    strings.put("ORIGIN", options.origin());
     strings.put("ORIGIN_JSON", Json.encode(options.origin()));
     return Scripts.fill(TEMPLATE, strings, Map.of(
         "TTL", Long.toString(options.ttlMs()),
         "INDEX", Boolean.toString(!options.cluster()),
         "LEGACY", Boolean.toString(!options.cluster()),
         "DUAL", Boolean.toString(options.dual()),
+        "LEASES", Boolean.toString(options.leasesInScript()),
+        "OWNERS", Boolean.toString(options.leasesInScript()),
         "SHARD", Integer.toString(shard)));
   }
 
@@ -190,15 +231,17 @@ public final class HashStore implements ConnectionStore {
 
   @Override
   public Future<RegisterOutcome> register(ConnectionRecord record, Ticket ticket) {
-    List<String> args = new ArrayList<>();
-    args.add(OP_REGISTER);
-    args.add(Long.toString(record.lastSeen()));
-    args.addAll(record.registerFields());
     long handle = record.handle();
-    return script.call(keys.connection(handle), args, ticket).compose(r -> {
+    return ownerLeased(record.owner()).compose(v -> change(handle, OP_REGISTER, record.lastSeen(),
+        record.registerFields(), null, ticket)).compose(r -> {
       long code = Replies.number(r, 0);
+      if (code == ScriptCodes.OWNER_UNLEASED) {
+        return Future.failedFuture(new OwnerNotLeasedException(record.owner(), keys.lease(record.owner())));
+      }
       if (code == ScriptCodes.APPLIED) {
-        return index(Command.SADD, keys.active(), handle).map(v -> new RegisterOutcome(true, null, false));
+        return index(Command.SADD, keys.active(), handle)
+            .compose(v -> listOwner(record.owner(), handle))
+            .map(v -> new RegisterOutcome(true, null, false));
       }
       if (code == ScriptCodes.EXISTS_AS_V1) {
         return Future.succeededFuture(new RegisterOutcome(false, null, true));
@@ -207,13 +250,14 @@ public final class HashStore implements ConnectionStore {
       // an earlier attempt may have stored the hash and lost its entry in the active set (its
       // player entry, in Redis Cluster, is left to the bind's own retry: the player read here
       // may be unbound by another sidecar before this write lands)
-      return reindex(handle, null).map(v -> new RegisterOutcome(false, existing, false));
+      return reindex(handle, null).compose(v -> listOwner(existing.owner(), handle))
+          .map(v -> new RegisterOutcome(false, existing, false));
     });
   }
 
   @Override
   public Future<WriteOutcome> bind(long handle, String playerRef, long at, Ticket ticket) {
-    return script.call(keys.connection(handle), List.of(OP_BIND, Long.toString(at), playerRef), ticket)
+    return change(handle, OP_BIND, at, List.of(playerRef), null, ticket)
         .map(HashStore::outcome)
         .compose(o -> o.status() == WriteOutcome.Status.APPLIED ? index(Command.SADD, keys.player(playerRef), handle).map(o)
             : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, playerRef).map(o)
@@ -222,7 +266,7 @@ public final class HashStore implements ConnectionStore {
 
   @Override
   public Future<WriteOutcome> unbind(long handle, long at, Ticket ticket) {
-    return script.call(keys.connection(handle), List.of(OP_UNBIND, Long.toString(at)), ticket)
+    return change(handle, OP_UNBIND, at, List.of(), null, ticket)
         .map(HashStore::outcome)
         .compose(o -> o.status() == WriteOutcome.Status.APPLIED ? index(Command.SREM, keys.player(o.boundRef()), handle).map(o)
             : o.status() == WriteOutcome.Status.UNCHANGED ? reindex(handle, null).compose(v -> o.boundRef() == null
@@ -242,36 +286,91 @@ public final class HashStore implements ConnectionStore {
         sets.add(value);
       }
     });
-    List<String> args = new ArrayList<>(3 + sets.size() + removals.size());
-    args.add(OP_METADATA);
-    args.add(Long.toString(at));
+    List<String> args = new ArrayList<>(1 + sets.size() + removals.size());
     args.add(Integer.toString(sets.size() / 2));
     args.addAll(sets);
     args.addAll(removals);
-    return script.call(keys.connection(handle), args, ticket).map(HashStore::outcome);
+    return change(handle, OP_METADATA, at, args, null, ticket).map(HashStore::outcome);
   }
 
   @Override
   public Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket) {
-    List<String> args = reason == null ? List.of(OP_DISCONNECT, Long.toString(at))
-        : List.of(OP_DISCONNECT, Long.toString(at), reason);
-    return script.call(keys.connection(handle), args, ticket)
-        .map(HashStore::outcome)
-        .compose(o -> {
-          if (o.status() == WriteOutcome.Status.UNCHANGED) {
-            // an earlier attempt may have removed the hash and not the index entries (Redis
-            // Cluster: the player it was bound to comes back from the tombstone)
-            Future<Void> unlisted = index(Command.SREM, keys.active(), handle);
-            return o.boundRef() == null ? unlisted.map(o)
-                : unlisted.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
-          }
-          if (o.status() != WriteOutcome.Status.APPLIED || !options.cluster()) {
-            return Future.succeededFuture(o);
-          }
-          Future<Void> removed = index(Command.SREM, keys.active(), handle);
-          return o.boundRef() == null ? removed.map(o)
-              : removed.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
-        });
+    return change(handle, OP_DISCONNECT, at, reason == null ? List.of() : List.of(reason), null, ticket)
+        .compose(r -> removed(handle, r));
+  }
+
+  @Override
+  public Future<WriteOutcome> expire(long handle, Expiry expiry, long at, Ticket ticket) {
+    List<String> args = List.of(expiry.owner(), expiry.session() == null ? "" : expiry.session(), expiry.reason());
+    String ownerLease = expiry.ownerGone() && options.leasesInScript() ? keys.lease(expiry.owner()) : null;
+    return change(handle, OP_EXPIRE, at, args, ownerLease, ticket).compose(r -> {
+      long code = Replies.number(r, 0);
+      if (code == ScriptCodes.APPLIED) {
+        return removed(handle, r);
+      }
+      // Redis Cluster: the script could not drop the entry from the owner's index
+      WriteOutcome outcome = outcome(r);
+      return unlistOwner(expiry.owner(), handle).map(outcome);
+    });
+  }
+
+  /**
+   * A disconnect's or an expiry's outcome. In Redis Cluster the index entries the script could
+   * not remove are removed here; a repeat (UNCHANGED) removes them too, in case an earlier
+   * attempt removed the hash and not them (its player comes back from the tombstone).
+   */
+  private Future<WriteOutcome> removed(long handle, Response reply) {
+    WriteOutcome o = outcome(reply);
+    if (o.status() == WriteOutcome.Status.UNCHANGED) {
+      Future<Void> unlisted = index(Command.SREM, keys.active(), handle);
+      return o.boundRef() == null ? unlisted.map(o)
+          : unlisted.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
+    }
+    if (o.status() != WriteOutcome.Status.APPLIED || !options.cluster()) {
+      return Future.succeededFuture(o);
+    }
+    String owner = Replies.text(reply, 3);
+    Future<Void> removed = index(Command.SREM, keys.active(), handle)
+        .compose(v -> owner == null ? Future.<Void>succeededFuture() : unlistOwner(owner, handle));
+    return o.boundRef() == null ? removed.map(o)
+        : removed.compose(v -> index(Command.SREM, keys.player(o.boundRef()), handle)).map(o);
+  }
+
+  /**
+   * Calls the change script for one handle: op, time and this sidecar's epoch first. Refused
+   * without sending if this sidecar holds no lease; failed with {@link FencedException} if Redis
+   * refused it for its epoch.
+   *
+   * @param ownerLease a dead owner's lease, for an expiry; null otherwise
+   */
+  private Future<Response> change(long handle, String op, long at, List<String> rest, String ownerLease,
+                                  Ticket ticket) {
+    String epoch = fence.epochForChange();
+    if (epoch == null) {
+      return Future.failedFuture(new FencedException("this sidecar does not hold its owner lease (DESIGN §7): "
+          + "the change was not sent"));
+    }
+    List<String> args = new ArrayList<>(3 + rest.size());
+    args.add(op);
+    args.add(Long.toString(at));
+    args.add(epoch);
+    args.addAll(rest);
+    List<String> scriptKeys = new ArrayList<>(3);
+    scriptKeys.add(keys.connection(handle));
+    scriptKeys.addAll(changeKeysTail);
+    if (ownerLease != null) {
+      scriptKeys.add(ownerLease);
+    }
+    return script.call(scriptKeys, args, ticket).compose(r -> {
+      if (Replies.number(r, 0) != ScriptCodes.FENCED) {
+        return Future.succeededFuture(r);
+      }
+      String held = Replies.text(r, 1);
+      fence.refused(epoch, held);
+      return Future.failedFuture(new FencedException("Redis refused the change: this sidecar's lease "
+          + (held == null ? "lapsed" : "holds epoch " + held + ", taken by another process with its instance id")
+          + " (this change carried epoch " + epoch + ")"));
+    });
   }
 
   /**
@@ -446,6 +545,35 @@ public final class HashStore implements ConnectionStore {
   private Future<Void> reindex(long handle, String playerRef) {
     Future<Void> active = index(Command.SADD, keys.active(), handle);
     return playerRef == null ? active : active.compose(v -> index(Command.SADD, keys.player(playerRef), handle));
+  }
+
+  /**
+   * Redis Cluster with leases: another sidecar named as owner must hold its lease (outside Redis
+   * Cluster the script checks it, atomically; here the lease lives in another slot).
+   */
+  private Future<Void> ownerLeased(String owner) {
+    if (!options.cluster() || !options.leases() || owner == null || owner.equals(options.origin())) {
+      return Future.succeededFuture();
+    }
+    return connection.send(Request.cmd(Command.EXISTS).arg(keys.lease(owner))).compose(r -> r.toLong() == 1
+        ? Future.succeededFuture() : Future.failedFuture(new OwnerNotLeasedException(owner, keys.lease(owner))));
+  }
+
+  /** Redis Cluster with leases: lists the connection in its owner's index (the script does it elsewhere). */
+  private Future<Void> listOwner(String owner, long handle) {
+    if (!options.cluster() || !options.leases() || owner == null) {
+      return Future.succeededFuture();
+    }
+    return connection.send(Request.cmd(Command.SADD).arg(keys.owners()).arg(owner))
+        .compose(r -> connection.send(Request.cmd(Command.SADD).arg(keys.owner(owner)).arg(handle))).mapEmpty();
+  }
+
+  /** Redis Cluster with leases: drops the connection from its owner's index. */
+  private Future<Void> unlistOwner(String owner, long handle) {
+    if (!options.cluster() || !options.leases()) {
+      return Future.succeededFuture();
+    }
+    return connection.send(Request.cmd(Command.SREM).arg(keys.owner(owner)).arg(handle)).mapEmpty();
   }
 
   private Future<Void> index(Command command, String set, long handle) {

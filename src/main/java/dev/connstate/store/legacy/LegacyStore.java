@@ -8,6 +8,7 @@ import dev.connstate.model.MalformedRecordException;
 import dev.connstate.shard.ConnectionStore;
 import dev.connstate.shard.ConvertOutcome;
 import dev.connstate.shard.DroppedChangeException;
+import dev.connstate.shard.Expiry;
 import dev.connstate.shard.ReadResult;
 import dev.connstate.shard.RegisterOutcome;
 import dev.connstate.shard.StoredConnection;
@@ -104,6 +105,13 @@ public final class LegacyStore implements ConnectionStore {
   @Override
   public Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket) {
     return changeFields(handle, ticket, at, current -> change);
+  }
+
+  /** The v1 baseline has no owner leases or sessions: the sidecar turns them off for it. */
+  @Override
+  public Future<WriteOutcome> expire(long handle, Expiry expiry, long at, Ticket ticket) {
+    return Future.failedFuture(new IllegalStateException("store.schema legacy cannot expire connections (DESIGN §7 "
+        + "needs the v2 schema)"));
   }
 
   @Override

@@ -68,7 +68,7 @@ class ClientRegistryTest {
   void safeByDefault() {
     SidecarConfig.BridgeSettings exposed = settings(new JsonObject().put("host", "0.0.0.0"));
     assertThatThrownBy(() -> new BridgeServer(exposed, new dev.connstate.ops.Metrics(
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), null))
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry()), null, SessionTies.NONE))
         .isInstanceOf(ConfigException.class).hasMessageContaining("CONNSTATE_BRIDGE_CLIENTS")
         .hasMessageContaining("CONNSTATE_BRIDGE_ALLOW_UNAUTHENTICATED");
     assertThat(ClientRegistry.load(settings(new JsonObject())).open()).isTrue();
