@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.redis.RedisProcess;
+import dev.connstate.store.RedisKeys;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.HandWrittenRecords;
 import dev.connstate.testing.HostileSockets;
@@ -378,9 +379,11 @@ class HostileClientsIT {
           .equals("message")) {
         return;
       }
+      // owned by "listed", a live sidecar as far as the lease says (DESIGN §7), so that a list can pick them
+      redis.call("SET", new RedisKeys(PREFIX).lease("listed"), "1");
       List<String> replies = new ArrayList<>();
       for (int i = 0; i < LISTED; i++) {
-        replies.add(conn.send(Addresses.REGISTER, registerBody(LISTED_FIRST + i, "listed")
+        replies.add(conn.send(Addresses.REGISTER, registerBody(LISTED_FIRST + i, "listed").put("owner", "listed")
             .put("metadata", new JsonObject().put("PAD1", "p".repeat(600)).put("PAD2", "q".repeat(600)))));
       }
       for (String reply : replies) {

@@ -8,11 +8,12 @@ import dev.connstate.redis.RedisConnector;
 import dev.connstate.store.Fence;
 import dev.connstate.store.ManagedConnection;
 import dev.connstate.store.RedisKeys;
-import dev.connstate.store.ScriptCaller;
 import dev.connstate.store.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.function.Supplier;
@@ -44,8 +45,6 @@ public final class OwnerLease extends VerticleBase implements Fence {
   private final RateLimitedLog problems;
   private final Supplier<Future<Void>> reload;
   private ManagedConnection connection;
-  private ScriptCaller take;
-  private ScriptCaller renew;
   private long timer = -1;
   /** Requests of an earlier round answered late are ignored: only the newest counts. */
   private long round;
@@ -76,10 +75,6 @@ public final class OwnerLease extends VerticleBase implements Fence {
   @Override
   public Future<?> start() {
     connection = new ManagedConnection(vertx, connector, 16, "owner lease", new ConnectionReport(metrics, problems));
-    take = new ScriptCaller(connection, TAKE);
-    renew = new ScriptCaller(connection, RENEW);
-    connection.onConnected(take::load);
-    connection.onConnected(renew::load);
     return connection.start().compose(v -> firstLease()).onSuccess(v -> {
       timer = vertx.setPeriodic(renewIntervalMs(), id -> tick());
     });
@@ -102,8 +97,8 @@ public final class OwnerLease extends VerticleBase implements Fence {
 
   private Future<Void> firstLease() {
     long sent = System.nanoTime();
-    return take.call(List.of(keys.lease(instanceId), keys.leaseEpoch(instanceId)),
-        List.of(Long.toString(ttlMs), ""), null).compose(reply -> {
+    return eval(TAKE, List.of(keys.lease(instanceId), keys.leaseEpoch(instanceId)),
+        List.of(Long.toString(ttlMs), "")).compose(reply -> {
           String taken = reply.get(1).toString();
           acquired(taken, sent);
           LOG.info("owner lease {} taken with epoch {} (ttl {} ms)", keys.lease(instanceId), taken, ttlMs);
@@ -137,6 +132,7 @@ public final class OwnerLease extends VerticleBase implements Fence {
     // a request that gets no answer within a renewal interval is given up: the next tick asks again
     long giveUp = vertx.setTimer(renewIntervalMs(), id -> {
       if (round == myRound) {
+        LOG.debug("lease request of round {} not answered within {} ms; asking again", myRound, renewIntervalMs());
         inFlight = false;
       }
     });
@@ -157,7 +153,7 @@ public final class OwnerLease extends VerticleBase implements Fence {
   private Future<Void> renewNow() {
     String held = epoch;
     long sent = System.nanoTime();
-    return renew.call(List.of(keys.lease(instanceId)), List.of(Long.toString(ttlMs), held), null).map(reply -> {
+    return eval(RENEW, List.of(keys.lease(instanceId)), List.of(Long.toString(ttlMs), held)).map(reply -> {
       if (!held.equals(epoch)) {
         return null;
       }
@@ -187,8 +183,8 @@ public final class OwnerLease extends VerticleBase implements Fence {
 
   private Future<Void> takeBack() {
     long sent = System.nanoTime();
-    return take.call(List.of(keys.lease(instanceId), keys.leaseEpoch(instanceId)),
-        List.of(Long.toString(ttlMs), lastEpoch), null).compose(reply -> {
+    return eval(TAKE, List.of(keys.lease(instanceId), keys.leaseEpoch(instanceId)),
+        List.of(Long.toString(ttlMs), lastEpoch)).compose(reply -> {
           String value = reply.get(1).toString();
           if (reply.get(0).toLong() != 1) {
             if (!value.equals(heldByOther)) {
@@ -214,6 +210,17 @@ public final class OwnerLease extends VerticleBase implements Fence {
             }
           }).recover(e -> Future.succeededFuture());
         });
+  }
+
+  /**
+   * The lease scripts are a few hundred bytes, sent a few times a second at most: sent whole
+   * ({@code EVAL}), they need no script cache on whichever node holds the lease.
+   */
+  private Future<Response> eval(String script, List<String> scriptKeys, List<String> args) {
+    Request request = Request.cmd(Command.EVAL).arg(script).arg(scriptKeys.size());
+    scriptKeys.forEach(request::arg);
+    args.forEach(request::arg);
+    return connection.send(request);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.connstate.redis;
 
+import dev.connstate.config.ConfigException;
 import dev.connstate.config.ConfigLoader;
 import dev.connstate.config.PemFiles;
 import dev.connstate.config.SidecarConfig;
@@ -28,8 +29,18 @@ import javax.net.ssl.SSLException;
  * Sentinel names the master by the address it monitors).
  */
 public final class RedisClients {
-  /** Connections beyond one per shard: the event subscription, health checks, the startup load. */
-  private static final int EXTRA_CONNECTIONS = 4;
+  /**
+   * Connections held for the sidecar's life besides one per shard: the event subscription, the
+   * owner lease and the reaper. In Redis Cluster each holds one connection per master node.
+   */
+  private static final int HELD_CONNECTIONS = 3;
+  /**
+   * Connections borrowed for a moment: health checks, the startup load, client commands, and in
+   * Redis Cluster the hash slot refresh. That refresh waits for a free connection, and every
+   * request of every cluster connection waits for the refresh: a pool with none to spare stalls
+   * them all.
+   */
+  private static final int SPARE_CONNECTIONS = 4;
   /** The scheme of a Redis URL over TLS. */
   private static final String TLS_SCHEME = "rediss";
 
@@ -44,7 +55,7 @@ public final class RedisClients {
     RedisOptions options = new RedisOptions()
         .setType(RedisClientType.valueOf(settings.mode().name()))
         .setNetClientOptions(netClient(settings))
-        .setMaxPoolSize(settings.maxPoolSize() > 0 ? settings.maxPoolSize() : shards + EXTRA_CONNECTIONS)
+        .setMaxPoolSize(poolSize(settings, shards))
         .setMaxPoolWaiting(1024)
         .setMaxWaitingHandlers(65536)
         // RESP2: a hash arrives as a flat array read straight into a record; RESP3 makes the
@@ -59,6 +70,25 @@ public final class RedisClients {
       options.setMasterName(settings.masterName()).setRole(RedisRole.MASTER);
     }
     return options;
+  }
+
+  /**
+   * {@code redis.maxPoolSize}, or when 0 one connection per shard plus the held and spare ones.
+   * Throws a {@link ConfigException} if the configured size leaves none to spare.
+   */
+  static int poolSize(SidecarConfig.RedisSettings settings, int shards) {
+    int least = shards + HELD_CONNECTIONS + 1;
+    if (settings.maxPoolSize() == 0) {
+      return shards + HELD_CONNECTIONS + SPARE_CONNECTIONS;
+    }
+    if (settings.maxPoolSize() < least) {
+      throw new ConfigException("redis.maxPoolSize (" + ConfigLoader.envName("redis.maxPoolSize") + ") is "
+          + settings.maxPoolSize() + ", too few for " + shards + " shards: each shard holds one connection, the "
+          + "event subscription, the owner lease and the reaper one each, and at least one must stay free for health "
+          + "checks and Redis Cluster's slot refresh; set at least " + least + ", or 0 for " + (shards
+          + HELD_CONNECTIONS + SPARE_CONNECTIONS));
+    }
+    return settings.maxPoolSize();
   }
 
   /**

@@ -173,7 +173,7 @@ public final class ManagedConnection {
     if (closed) {
       return;
     }
-    connector.connect().onComplete(ar -> {
+    connector.connect().onComplete(ar -> onContext(() -> {
       if (closed) {
         if (ar.succeeded()) {
           ar.result().close().onFailure(e -> LOG.debug("closing {}: {}", name, e.getMessage()));
@@ -188,7 +188,20 @@ public final class ManagedConnection {
         return;
       }
       connected(ar.result());
-    });
+    }));
+  }
+
+  /**
+   * Runs {@code action} on the owning event loop. The Redis client may complete a request on
+   * another one (in Redis Cluster, a node's connection belongs to whichever context opened it
+   * first), and everything here is confined to the owner's.
+   */
+  private void onContext(Runnable action) {
+    if (Vertx.currentContext() == context) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
   }
 
   private void connected(RedisConnection conn) {
@@ -197,9 +210,9 @@ public final class ManagedConnection {
     }
     conn.exceptionHandler(e -> {
       FatalErrors.exitIfOutOfMemory(e);
-      lost(conn, e);
+      onContext(() -> lost(conn, e));
     });
-    conn.endHandler(v -> lost(conn, new IllegalStateException("connection closed by Redis")));
+    conn.endHandler(v -> onContext(() -> lost(conn, new IllegalStateException("connection closed by Redis"))));
     connection = conn;
     hold();
     Future<Void> steps = Future.succeededFuture();
@@ -270,14 +283,14 @@ public final class ManagedConnection {
       ticket.markSent();
     }
     Promise<T> promise = Promise.promise();
-    request.apply(conn).onComplete(ar -> {
+    request.apply(conn).onComplete(ar -> onContext(() -> {
       // the caller's listeners run first, so a retry they queue precedes idle actions
       promise.handle(ar);
       if (ar.failed() && isConnectionFailure(ar.cause())) {
         lost(conn, ar.cause());
       }
       answered();
-    });
+    }));
     return promise.future();
   }
 

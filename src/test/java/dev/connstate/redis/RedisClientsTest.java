@@ -1,7 +1,9 @@
 package dev.connstate.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.connstate.config.ConfigException;
 import dev.connstate.config.ConfigLoader;
 import dev.connstate.config.SidecarConfig;
 import dev.connstate.testing.TestCerts;
@@ -49,6 +51,20 @@ class RedisClientsTest {
     NetClientOptions net = RedisClients.options(config.redis(), config.redis().url(), 1).getNetClientOptions();
     assertThat(net.getTrustOptions()).isNull();
     assertThat(net.getHostnameVerificationAlgorithm()).isEqualTo("HTTPS");
+  }
+
+  @Test
+  @DisplayName("the pool holds a connection per shard, the subscription, lease and reaper, and spares; a configured "
+      + "size with none to spare (Redis Cluster's slot refresh would stall every request) is refused, naming the key")
+  void poolSize() {
+    assertThat(RedisClients.options(load(Map.of()).redis(), "redis://a:6379", 4).getMaxPoolSize()).isEqualTo(11);
+    SidecarConfig eight = load(Map.of("CONNSTATE_REDIS_MAX_POOL_SIZE", "8"));
+    assertThat(RedisClients.options(eight.redis(), "redis://a:6379", 4).getMaxPoolSize()).isEqualTo(8);
+    SidecarConfig seven = load(Map.of("CONNSTATE_REDIS_MAX_POOL_SIZE", "7"));
+    assertThatThrownBy(() -> RedisClients.options(seven.redis(), "redis://a:6379", 4))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("redis.maxPoolSize (CONNSTATE_REDIS_MAX_POOL_SIZE) is 7")
+        .hasMessageContaining("set at least 8");
   }
 
   @Test

@@ -98,6 +98,25 @@ public final class JarProcess implements AutoCloseable {
     assertThat(process.toHandle().destroy()).isTrue();
   }
 
+  /** Sends SIGKILL: the process dies at once, with nothing cleaned up (kill -9). */
+  public void kill() {
+    assertThat(process.toHandle().destroyForcibly()).isTrue();
+  }
+
+  /** Sends a signal by name ({@code STOP}, {@code CONT}) with {@code kill -<signal> <pid>}. */
+  public void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).as("kill -%s returned", name).isTrue();
+      assertThat(kill.exitValue()).as("kill -%s %s", name, process.pid()).isZero();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted while sending SIG" + name, e);
+    }
+  }
+
   /** Waits for the process to exit and its output to end; returns the exit code. */
   public int awaitExit(int seconds) throws Exception {
     assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("exited within %s s", seconds).isTrue();
