@@ -8,6 +8,7 @@ import dev.connstate.ingress.CommandParser;
 import dev.connstate.ingress.bridge.BridgeServer;
 import dev.connstate.ingress.bridge.SessionTies;
 import dev.connstate.liveness.ClientSessions;
+import dev.connstate.liveness.ConvergenceAudit;
 import dev.connstate.liveness.OwnerLease;
 import dev.connstate.liveness.Reaper;
 import dev.connstate.ops.FatalErrors;
@@ -55,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * to bottom: metrics and Vert.x, the Redis client, the health endpoints, the owner lease
  * (DESIGN §7: taken before the load, so that no other sidecar judges a restarted one dead
  * while it loads), the event subscription (holding events), the shards, the startup load, then
- * the event delivery, the client sessions' grace and the reaper, and only then the command
- * consumers and the TCP bridge, so that no command is answered before the load has finished.
+ * the event delivery, the client sessions' grace, the reaper and the convergence audit, and only
+ * then the command consumers and the TCP bridge, so that no command is answered before the load
+ * has finished.
  * Each step's outcome is logged; a failed step stops everything.
  */
 public final class Sidecar {
@@ -81,6 +83,8 @@ public final class Sidecar {
   private OwnerLease lease;
   /** Null with the v1 store. */
   private ClientSessions sessions;
+  /** Null with the v1 store. */
+  private volatile ConvergenceAudit audit;
   private final List<String> commandDeployments = new ArrayList<>();
 
   private Sidecar(SidecarConfig config, String redisUrl, Vertx vertx, PrometheusMeterRegistry registry) {
@@ -137,8 +141,8 @@ public final class Sidecar {
     SidecarConfig.LivenessSettings liveness = config.liveness();
     boolean v2 = config.schema() != SidecarConfig.StoreSchema.LEGACY;
     if (!v2) {
-      LOG.info("store.schema legacy: owner leases, expiry and client sessions are off (DESIGN §7 needs the v2 "
-          + "change script)");
+      LOG.info("store.schema legacy: owner leases, expiry, client sessions and the convergence audit are off "
+          + "(DESIGN §7 needs the v2 change script and its versions)");
     }
     sessions = v2 ? new ClientSessions(vertx, config.instanceId(), liveness.sessionGraceMs(), metrics, problems)
         : null;
@@ -172,6 +176,12 @@ public final class Sidecar {
     shards = new Shards(shardList, totals, redisHealth::last, config.limits().maxReplyBytes());
     reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
     resyncRequests.serveWith(reloader::resync);
+    audit = v2 ? new ConvergenceAudit(shards, keys, liveness.auditIntervalMs(), liveness.auditSample(),
+        ConvergenceAudit.SETTLE_MS, metrics, problems, this::ready) : null;
+    if (v2 && liveness.auditIntervalMs() == 0) {
+      LOG.info("the convergence audit is off (auditIntervalMs 0): nothing compares this sidecar's connections with "
+          + "Redis");
+    }
     EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
         resyncRequests::request, metrics, problems);
     HealthReport health = new HealthReport(vertx, redisHealth, config.degradedLatencyMs(), totals::pendingHandles,
@@ -196,6 +206,7 @@ public final class Sidecar {
         .compose(v -> sessions == null ? Future.succeededFuture() : sessions.start(shards))
         .compose(v -> lease == null ? Future.succeededFuture() : vertx.deployVerticle(new Reaper(connector, keys,
             config.instanceId(), lease, shards, liveness.leaseTtlMs(), liveness.reapIntervalMs(), metrics, problems)))
+        .compose(v -> audit == null ? Future.succeededFuture() : vertx.deployVerticle(audit))
         .compose(v -> deployCommands())
         .map(v -> {
           loaded.set(true);
@@ -338,6 +349,15 @@ public final class Sidecar {
   public boolean ready() {
     OwnerLease current = lease;
     return loaded.get() && (current == null || current.ready());
+  }
+
+  /**
+   * The convergence audit (DESIGN §7), which runs every {@code auditIntervalMs} and can be run
+   * at once with {@link ConvergenceAudit#runNow}; null with the v1 store
+   * ({@code store.schema legacy}), which has neither versions nor events to audit by.
+   */
+  public ConvergenceAudit audit() {
+    return audit;
   }
 
   /** The port the TCP bridge listens on. */

@@ -105,6 +105,13 @@ public final class MetricNames {
   public static final String LEASE_TAKEN = "taken";
   public static final String AUTH_OK = "ok";
   public static final String AUTH_REFUSED = "refused";
+  /** How the convergence audit found a connection to differ from Redis (DESIGN §7). */
+  public static final String AUDIT_MISSING_HERE = "missing_here";
+  public static final String AUDIT_MISSING_IN_REDIS = "missing_in_redis";
+  public static final String AUDIT_FIELD_DIFFERS = "field_differs";
+  /** How a run of the convergence audit ended. */
+  public static final String AUDIT_OK = "ok";
+  public static final String AUDIT_FAILED = "failed";
 
   public static final String COMMANDS = metric("commands",
       "Commands answered, by address and outcome (ok, or the failure code 400/404/409/503/500)",
@@ -145,7 +152,7 @@ public final class MetricNames {
   public static final String EVENTS_PUBLISHED = metric("events.published",
       "Change events published on connstate.events");
   public static final String RESYNC_EVENTS = metric("events.resynced",
-      "Events published for changes missed while the event subscription was down");
+      "Events published for changes missed while the event subscription was down, or found by the convergence audit");
   public static final String REREADS = metric("rereads",
       "Connections re-read from Redis to repair or complete this sidecar's copy, by reason "
           + "(gap, miss, stale, conflict, behind: an event no newer than one already published, resync: an event "
@@ -214,6 +221,20 @@ public final class MetricNames {
       "Client sessions with at least one bridge socket on this sidecar");
   public static final String SESSIONS_IN_GRACE = metric("sessions.in.grace",
       "Client sessions whose last socket closed, waiting out sessionGraceMs before their connections expire");
+
+  public static final String AUDIT_DIVERGENCE_RATIO = metric("audit.divergence.ratio",
+      "Convergence audit: the share of the connections its last completed run compared that differed from Redis "
+          + "(0 to 1; NaN until a run completed)");
+  public static final String AUDIT_COMPARED = metric("audit.compared",
+      "Convergence audit: connections compared with Redis (those changing while compared are left out)");
+  public static final String AUDIT_DIVERGENCES = metric("audit.divergences",
+      "Convergence audit: connections found to differ from Redis, each repaired from Redis, by kind (missing_here: "
+          + "Redis holds it, this sidecar did not; missing_in_redis: this sidecar held it, Redis does not; "
+          + "field_differs: both hold it, with different fields)",
+      label("kind", List.of(AUDIT_MISSING_HERE, AUDIT_MISSING_IN_REDIS, AUDIT_FIELD_DIFFERS)));
+  public static final String AUDIT_RUNS = metric("audit.runs",
+      "Convergence audit runs, by outcome (ok; failed: Redis could not be read, the next interval runs again)",
+      label("outcome", List.of(AUDIT_OK, AUDIT_FAILED)));
 
   private MetricNames() {
   }

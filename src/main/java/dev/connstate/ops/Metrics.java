@@ -34,7 +34,8 @@ public final class Metrics {
       MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST,
       MetricNames.BRIDGE_CLIENTS_CLOSED, MetricNames.BRIDGE_AUTHENTICATIONS, MetricNames.METADATA_LIMIT,
       MetricNames.OVERSIZED_RECORDS, MetricNames.LEASES_ACQUIRED, MetricNames.LEASES_LOST,
-      MetricNames.FENCED_CHANGES, MetricNames.CONNECTIONS_EXPIRED, MetricNames.REAPS);
+      MetricNames.FENCED_CHANGES, MetricNames.CONNECTIONS_EXPIRED, MetricNames.REAPS, MetricNames.AUDIT_COMPARED,
+      MetricNames.AUDIT_DIVERGENCES, MetricNames.AUDIT_RUNS);
 
   private final MeterRegistry registry;
   private final ConcurrentHashMap<MeterKey, Counter> counters = new ConcurrentHashMap<>();
@@ -160,6 +161,21 @@ public final class Metrics {
 
   public void reaped() {
     counter(MetricNames.REAPS).increment();
+  }
+
+  /** A convergence audit run ended: {@code outcome} is ok or failed. */
+  public void auditRun(String outcome) {
+    counter(MetricNames.AUDIT_RUNS, "outcome", outcome).increment();
+  }
+
+  /** The convergence audit compared {@code count} more connections with Redis. */
+  public void auditCompared(long count) {
+    counter(MetricNames.AUDIT_COMPARED).increment(count);
+  }
+
+  /** The convergence audit found {@code count} more connections differing from Redis in this {@code kind}. */
+  public void auditDivergences(String kind, long count) {
+    counter(MetricNames.AUDIT_DIVERGENCES, "kind", kind).increment(count);
   }
 
   public void malformed(String reason) {

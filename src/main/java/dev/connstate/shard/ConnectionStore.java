@@ -92,6 +92,13 @@ public interface ConnectionStore {
   /** Every handle the store lists as live (the active set); members that are not handles are reported and skipped. */
   Future<List<Long>> listHandles();
 
+  /**
+   * Up to {@code count} distinct handles the store lists as live (the active set), chosen at
+   * random; members that are not handles are reported and skipped. For the convergence audit,
+   * which looks there for connections this sidecar does not hold.
+   */
+  Future<List<Long>> sampleHandles(int count);
+
   /** Removes from the active set those of {@code handles} that point at no connection; how many it removed. */
   Future<Long> removeOrphans(List<Long> handles);
 

@@ -132,6 +132,39 @@ final class EventApplier {
     }
   }
 
+  /**
+   * The convergence audit found this handle's copy to differ from what Redis holds (null: no
+   * such connection), while nothing of this sidecar's own was under way for it and no event
+   * explained the difference. Redis's state becomes the committed one and the view, whatever its
+   * version (a copy that went wrong cannot be trusted to be the newer one), and subscribers get
+   * it as a {@code "resync": true} event: they too followed the copy that went wrong.
+   */
+  void adopt(long handle, StoredConnection read) {
+    HandleSlot slot = state.get(handle);
+    ConnectionRecord before = slot == null ? null : slot.committed;
+    String origin = env.config().instanceId();
+    JsonObject event;
+    if (read == null) {
+      if (before == null || slot.busy) {
+        return;
+      }
+      event = ResyncEvents.disconnected(before, origin, System.currentTimeMillis());
+      state.remove(slot);
+      slot = state.getOrCreate(handle);
+    } else {
+      ConnectionRecord stored = read.record();
+      slot = slot != null ? slot : state.getOrCreate(handle);
+      slot.replace(read);
+      event = before == null || stored.connectedAt() != before.connectedAt()
+          ? ResyncEvents.registered(stored, origin) : ResyncEvents.snapshot(stored, origin);
+    }
+    // published whatever was published before: the version may be one subscribers saw with other content
+    slot.lastPublished = event.getLong("version");
+    state.reindex(slot);
+    env.metrics().resyncEvent();
+    publish(event);
+  }
+
   /** Applies the event if it is the next version; false if the handle must be re-read instead. */
   private boolean applyInOrder(ChangeEvent event) {
     HandleSlot slot = state.get(event.handle());

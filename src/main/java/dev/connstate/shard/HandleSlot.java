@@ -65,6 +65,17 @@ final class HandleSlot {
     return writesInFlight > 0 || pending != null;
   }
 
+  /**
+   * True if this shard's copy claims to be exactly Redis's state: no change of its own waiting,
+   * in flight or acknowledged but not yet folded in version order, no step holding the handle,
+   * no re-read in flight. Only then can a difference from Redis be a divergence rather than a
+   * change on its way (the convergence audit, DESIGN §7).
+   */
+  boolean quiet() {
+    return view == committed && !busy && !rereading && writesInFlight == 0 && pending == null
+        && (local == null || local.isEmpty()) && (waiting == null || waiting.isEmpty());
+  }
+
   /** Sets Redis's state as read from a v2 hash or a v1 record. */
   void commit(StoredConnection stored) {
     legacyJson = stored.legacyJson();

@@ -40,6 +40,7 @@ public final class ShardVerticle extends VerticleBase {
   private WriteBehind writeBehind;
   private HandleExecutor commands;
   private EventApplier events;
+  private ShardAudit audit;
 
   public ShardVerticle(int index, ShardEnvironment env) {
     this.index = index;
@@ -53,6 +54,7 @@ public final class ShardVerticle extends VerticleBase {
     events = new EventApplier(state, store, vertx.eventBus(), env);
     writeBehind = new WriteBehind(vertx, state, store, env);
     loader = new ShardLoader(state, store, events, env);
+    audit = new ShardAudit(vertx, state, store, events, env);
     commands = env.config().schema() == SidecarConfig.StoreSchema.LEGACY
         ? new LegacyCommands(state, store, env)
         : new HandleCommands(vertx, state, store, writeBehind, events, env);
@@ -218,6 +220,23 @@ public final class ShardVerticle extends VerticleBase {
   /** Every handle with a connection record, listed or not (a keyspace scan). */
   public Future<List<Long>> scanHandles() {
     return submit(() -> store.scanHandles());
+  }
+
+  /** Up to {@code count} distinct handles of the active set, at random. */
+  public Future<List<Long>> sampleHandles(int count) {
+    return submit(() -> store.sampleHandles(count));
+  }
+
+  /**
+   * This shard's part of one convergence audit run (DESIGN §7): compares {@code fromRedis}
+   * (handles drawn from the active set that belong to this shard) and up to {@code fromMemory}
+   * connections drawn from those it holds with what Redis holds, leaving out any that change
+   * meanwhile; a difference that is still there {@code settleMs} later is counted and repaired
+   * (Redis's state taken, and published as a resync event). Never fails: a failed read ends the
+   * shard's part, and the report says so.
+   */
+  public Future<AuditReport> audit(List<Long> fromRedis, int fromMemory, long settleMs) {
+    return submit(() -> audit.run(fromRedis, fromMemory, settleMs));
   }
 
   /** Removes from the active set those of {@code handles} that point at no connection; how many. */

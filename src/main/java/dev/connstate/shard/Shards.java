@@ -134,6 +134,30 @@ public final class Shards {
     return shards.get(0).listHandles();
   }
 
+  /**
+   * One convergence audit run over every shard (DESIGN §7), comparing at most {@code sample}
+   * connections with Redis: half of them drawn at random from the active set (on the first
+   * shard's store), where connections this sidecar lacks can show, the rest drawn from the
+   * connections the shards hold, in equal parts. Each shard compares and repairs its own, on its
+   * own event loop ({@link ShardVerticle#audit}). Fails only if the active set cannot be read;
+   * a shard whose reads failed is reported in the result.
+   */
+  public Future<AuditReport> audit(int sample, long settleMs) {
+    int fromRedis = sample / 2;
+    int fromMemory = sample - fromRedis;
+    Future<List<Long>> drawn = fromRedis == 0 ? Future.succeededFuture(List.of())
+        : shards.get(0).sampleHandles(fromRedis);
+    return drawn.compose(handles -> {
+      List<List<Long>> byShard = split(handles);
+      return all(s -> {
+        int i = shards.indexOf(s);
+        // the memory share split evenly, the first shards taking the remainder
+        int share = fromMemory / shards.size() + (i < fromMemory % shards.size() ? 1 : 0);
+        return s.audit(byShard.get(i), share, settleMs);
+      });
+    }).map(parts -> parts.stream().reduce(AuditReport.EMPTY, AuditReport::plus));
+  }
+
   /** Removes the orphans among {@code handles} from the active set (on the first shard's store); how many. */
   public Future<Long> removeOrphans(List<Long> handles) {
     return shards.get(0).removeOrphans(handles);

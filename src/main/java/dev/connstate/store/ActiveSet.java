@@ -57,6 +57,11 @@ public final class ActiveSet {
     return redis.apply(Request.cmd(Command.SMEMBERS).arg(keys.active())).map(this::handles);
   }
 
+  /** Up to {@code count} distinct members that are handles, at random ({@code SRANDMEMBER} with a positive count). */
+  public Future<List<Long>> sample(int count) {
+    return redis.apply(Request.cmd(Command.SRANDMEMBER).arg(keys.active()).arg(count)).map(this::handles);
+  }
+
   /**
    * Lists {@code handle} again if its hash exists: in the active set, and in the set of the
    * player it is bound to, as Redis holds it at that moment — in one script, so a concurrent

@@ -156,6 +156,11 @@ final class FakeStore implements ConnectionStore {
         new JsonObject().put(key, value)), "elsewhere", at));
   }
 
+  /** The connection is gone from the store with no event (its hash expired, or was deleted by hand). */
+  synchronized void drop(long handle) {
+    records.remove(handle);
+  }
+
   /** Redis loses the latest writes to {@code handle} (a failover): it holds {@code older} again, silently. */
   synchronized void rollBack(ConnectionRecord older) {
     records.put(older.handle(), older.copy());
@@ -355,6 +360,12 @@ final class FakeStore implements ConnectionStore {
   @Override
   public Future<List<Long>> listHandles() {
     return submit("list", null, () -> answer(List.copyOf(records.keySet())));
+  }
+
+  /** Every live handle when there are no more than {@code count}; else the first {@code count}. */
+  @Override
+  public Future<List<Long>> sampleHandles(int count) {
+    return submit("sample " + count, null, () -> answer(records.keySet().stream().limit(count).toList()));
   }
 
   @Override

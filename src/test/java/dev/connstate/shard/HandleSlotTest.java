@@ -96,4 +96,21 @@ class HandleSlotTest {
     assertThat(slot.generation).isEqualTo(generation + 1);
     assertThat(slot.idle()).isTrue();
   }
+
+  @Test
+  @DisplayName("a copy is quiet (the audit may compare it) only while no change of its own is under way")
+  void quiet() {
+    assertThat(slot.quiet()).isTrue();
+    LocalWrite write = new LocalWrite(meta("W", "1"), 2000);
+    slot.addLocal(write);
+    assertThat(slot.quiet()).as("a local change not acknowledged").isFalse();
+    write.version = 3;
+    slot.acknowledged(write);
+    assertThat(slot.quiet()).as("acknowledged at a version that cannot be folded yet").isFalse();
+    slot.committed.version(2);
+    slot.fold();
+    assertThat(slot.quiet()).as("folded in").isTrue();
+    slot.busy = true;
+    assertThat(slot.quiet()).as("a critical change in flight").isFalse();
+  }
 }

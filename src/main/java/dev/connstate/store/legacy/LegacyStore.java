@@ -173,6 +173,11 @@ public final class LegacyStore implements ConnectionStore {
   }
 
   @Override
+  public Future<List<Long>> sampleHandles(int count) {
+    return active.sample(count);
+  }
+
+  @Override
   public Future<Long> removeOrphans(List<Long> handles) {
     return active.removeOrphans(handles);
   }
