@@ -93,7 +93,6 @@ public final class MetricNames {
   public static final String CLOSED_UNKNOWN_CERTIFICATE = "unknown_certificate";
   public static final String CLOSED_TLS_HANDSHAKE = "tls_handshake";
 
-  /** How a bridge authentication ended. */
   /** Why connections were expired (DESIGN §7). */
   public static final String EXPIRED_OWNER = "owner";
   public static final String EXPIRED_SESSION = "session";
@@ -103,6 +102,7 @@ public final class MetricNames {
   /** Why a lease was lost: it lapsed in Redis, or another process holds the instance id. */
   public static final String LEASE_LAPSED = "lapsed";
   public static final String LEASE_TAKEN = "taken";
+  /** How a bridge authentication ended. */
   public static final String AUTH_OK = "ok";
   public static final String AUTH_REFUSED = "refused";
   /** How the convergence audit found a connection to differ from Redis (DESIGN §7). */
