@@ -166,7 +166,8 @@ public final class ConfigLoader {
     return value.isEmpty() ? null : value;
   }
 
-  static List<String> leafPaths(JsonObject object) {
+  /** Every key path of a configuration object ({@code redis.maxPoolSize}), its leaves in order. */
+  public static List<String> leafPaths(JsonObject object) {
     List<String> paths = new ArrayList<>();
     collect(object, "", paths);
     return paths;

@@ -133,26 +133,12 @@ final class DeployFiles {
 
   /** Every key path of the defaults, such as {@code redis.url}. */
   static Set<String> keyPaths() {
-    Set<String> paths = new TreeSet<>();
-    collect(defaults(), "", paths);
-    return paths;
+    return keyPaths(defaults());
   }
 
   /** Every key path of a JSON object (its leaves). */
   static Set<String> keyPaths(JsonObject object) {
-    Set<String> paths = new TreeSet<>();
-    collect(object, "", paths);
-    return paths;
-  }
-
-  private static void collect(JsonObject object, String prefix, Set<String> paths) {
-    for (Map.Entry<String, Object> e : object) {
-      if (e.getValue() instanceof JsonObject nested) {
-        collect(nested, prefix + e.getKey() + ".", paths);
-      } else {
-        paths.add(prefix + e.getKey());
-      }
-    }
+    return new TreeSet<>(ConfigLoader.leafPaths(object));
   }
 
   /** The environment variable of every key, by the loader's own mapping. */
