@@ -1,10 +1,12 @@
 # connstate: multi-stage build, runs as a non-root user, health check on /health/live.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# the reactor (client, sidecar); the sidecar's jar lands in the top target/
 COPY pom.xml .
-RUN mvn -B -q dependency:go-offline
+COPY client client
+COPY sidecar/pom.xml sidecar/pom.xml
+COPY sidecar/src/main sidecar/src/main
 COPY config config
-COPY src src
 RUN mvn -B -q package -DskipTests
 
 FROM eclipse-temurin:17-jre

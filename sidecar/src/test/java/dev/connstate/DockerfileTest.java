@@ -40,10 +40,17 @@ class DockerfileTest {
   }
 
   @Test
-  @DisplayName("it runs the jar the build makes (target/connstate.jar, the shade plugin's finalName)")
+  @DisplayName("it builds the reactor and runs the jar the build makes (target/connstate.jar, the shade plugin's "
+      + "outputFile)")
   void runsTheBuiltJar() throws IOException {
     String text = String.join("\n", lines());
-    assertThat(Files.readString(Path.of("pom.xml"))).contains("<finalName>connstate</finalName>");
+    assertThat(Files.readString(Path.of("sidecar", "pom.xml")))
+        .contains("<outputFile>${connstate.root}/target/connstate.jar</outputFile>")
+        .contains("<connstate.root>${project.basedir}/..</connstate.root>");
+    assertThat(Files.readString(Path.of("pom.xml"))).contains("<module>client</module>")
+        .contains("<module>sidecar</module>");
+    assertThat(text).contains("COPY pom.xml .").contains("COPY client client").contains("COPY sidecar/pom.xml")
+        .contains("RUN mvn -B -q package -DskipTests");
     assertThat(text).contains("COPY --from=build /src/target/connstate.jar /app/connstate.jar")
         .containsPattern("ENTRYPOINT \\[.*\"-jar\", \"/app/connstate.jar\"\\]");
   }

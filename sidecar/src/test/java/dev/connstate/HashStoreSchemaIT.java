@@ -40,7 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @DisplayName("The schema in HashStore's javadoc")
 class HashStoreSchemaIT {
-  private static final String SOURCE = "src/main/java/dev/connstate/store/hash/HashStore.java";
+  private static final String SOURCE = "sidecar/src/main/java/dev/connstate/store/hash/HashStore.java";
   /** The commands that write; reads (EXISTS, HGET, HGETALL, GET …) are left out of the javadoc. */
   private static final Set<String> WRITES =
       Set.of("HSET", "HDEL", "HINCRBY", "PEXPIRE", "SADD", "SREM", "DEL", "SET", "PUBLISH");

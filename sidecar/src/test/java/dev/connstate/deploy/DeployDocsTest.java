@@ -53,7 +53,7 @@ class DeployDocsTest {
   void readmesPointToTheExamples() {
     assertThat(read(Path.of("README.md"))).contains("deploy/README.md").contains("docker-compose.yml");
     assertThat(read(DEPLOY_README)).contains("../docker-compose.yml").contains("kubernetes/README.md")
-        .contains("src/test/java/dev/connstate/deploy/");
+        .contains("sidecar/src/test/java/dev/connstate/deploy/");
     assertThat(COMPOSE).exists();
     assertThat(KUBERNETES_README).exists();
   }

@@ -8,13 +8,13 @@ import java.util.Map;
 
 /**
  * The exact v1 records of {@code ../shared/fixtures/legacy/}, as byte-identical copies in
- * {@code src/test/resources/fixtures/legacy/} (so that a checkout builds on its own; a test
+ * {@code sidecar/src/test/resources/fixtures/legacy/} (so that a checkout builds on its own; a test
  * compares them with the shared ones wherever those are present), loaded into a test Redis the
  * way the shared {@code load.sh} does (and the way v1 left them): one STRING per record with a
  * 24 h TTL, each handle in the active set, plus handle 7 in the set with no record (an orphan).
  */
 public final class LegacyFixtures {
-  public static final Path DIR = Path.of("src", "test", "resources", "fixtures", "legacy");
+  public static final Path DIR = Path.of("sidecar", "src", "test", "resources", "fixtures", "legacy");
   /** Where the copies come from, beside this project in the workplace. */
   public static final Path SHARED = Path.of("..", "shared", "fixtures", "legacy");
   /** Fixture file → handle, as load.sh maps them. */
