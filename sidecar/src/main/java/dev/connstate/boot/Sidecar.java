@@ -17,6 +17,7 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.OpsServer;
 import dev.connstate.ops.RateLimitedLog;
+import dev.connstate.ops.RedisClientLog;
 import dev.connstate.ops.RedisHealth;
 import dev.connstate.ops.Secrets;
 import dev.connstate.redis.RedisClients;
@@ -79,6 +80,8 @@ public final class Sidecar {
   private BridgeServer bridge;
   private Shards shards;
   private Reloader reloader;
+  /** Removes the Redis client's log filter at stop. */
+  private Runnable redisClientLog = () -> { };
   /** Null when leases are off ({@code leaseTtlMs: 0}, or the v1 store). */
   private OwnerLease lease;
   /** Null with the v1 store. */
@@ -137,6 +140,7 @@ public final class Sidecar {
     int shardCount = config.effectiveShards(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE);
     RedisKeys keys = new RedisKeys(config.keyPrefix());
     RateLimitedLog problems = new RateLimitedLog(LoggerFactory.getLogger("dev.connstate.problems"), 5_000);
+    redisClientLog = RedisClientLog.install(metrics, problems);
     RedisOptions redisOptions;
     SidecarConfig.LivenessSettings liveness = config.liveness();
     boolean v2 = config.schema() != SidecarConfig.StoreSchema.LEGACY;
@@ -328,7 +332,10 @@ public final class Sidecar {
           if (ar.failed()) {
             LOG.warn("closing the Redis client failed: {}", ar.cause().toString());
           }
-          vertx.close().onComplete(closed);
+          vertx.close().onComplete(v -> {
+            redisClientLog.run();
+            closed.handle(v);
+          });
         });
     return closed.future();
   }

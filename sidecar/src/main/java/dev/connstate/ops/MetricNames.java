@@ -93,6 +93,10 @@ public final class MetricNames {
   public static final String CLOSED_UNKNOWN_CERTIFICATE = "unknown_certificate";
   public static final String CLOSED_TLS_HANDSHAKE = "tls_handshake";
 
+  /** What the Redis client's own log lines were about. */
+  public static final String CLIENT_ERROR_CONNECTION = "connection";
+  public static final String CLIENT_ERROR_REPLY = "reply";
+  public static final String CLIENT_ERROR_OTHER = "other";
   /** Why connections were expired (DESIGN §7). */
   public static final String EXPIRED_OWNER = "owner";
   public static final String EXPIRED_SESSION = "session";
@@ -130,6 +134,11 @@ public final class MetricNames {
       "Redis connections lost; each is re-established by the sidecar");
   public static final String REDIS_CONNECT_FAILURES = metric("redis.connect.failures",
       "Failed attempts to connect or reconnect to Redis");
+  public static final String REDIS_CLIENT_ERRORS = metric("redis.client.errors",
+      "Problems the Vert.x Redis client logged on its own and the sidecar handled, by kind (connection: a reset "
+          + "or closed socket; reply: a reply no request waited for; other), reported through the rate-limited log",
+      label("kind", List.of(MetricNames.CLIENT_ERROR_CONNECTION, MetricNames.CLIENT_ERROR_REPLY,
+          MetricNames.CLIENT_ERROR_OTHER)));
   public static final String REDIS_LATENCY = metric("redis.latency.seconds",
       "Round trip of the last scheduled PING to Redis (NaN while Redis is unreachable)");
   public static final String REDIS_UP = metric("redis.up",

@@ -28,7 +28,8 @@ public final class Metrics {
       .mapToObj(Duration::ofNanos).map(d -> d.multipliedBy(1_000)).toArray(Duration[]::new);
   private static final List<String> COUNTERS = List.of(MetricNames.COMMANDS, MetricNames.REDIS_WRITES,
       MetricNames.REDIS_WRITE_FAILURES, MetricNames.REDIS_WRITE_RETRIES, MetricNames.REDIS_CONNECTIONS_LOST,
-      MetricNames.REDIS_CONNECT_FAILURES, MetricNames.WRITES_COALESCED, MetricNames.WRITES_REJECTED,
+      MetricNames.REDIS_CONNECT_FAILURES, MetricNames.REDIS_CLIENT_ERRORS, MetricNames.WRITES_COALESCED,
+      MetricNames.WRITES_REJECTED,
       MetricNames.EVENTS_RECEIVED, MetricNames.EVENTS_PUBLISHED, MetricNames.RESYNC_EVENTS, MetricNames.REREADS,
       MetricNames.BRIDGE_FRAMES_REJECTED, MetricNames.BRIDGE_EVENTS_DROPPED, MetricNames.LEGACY_READS,
       MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST,
@@ -69,6 +70,11 @@ public final class Metrics {
 
   public void redisWriteFailure(String path, String reason) {
     counter(MetricNames.REDIS_WRITE_FAILURES, "path", path, "reason", reason).increment();
+  }
+
+  /** The Redis client logged a problem of {@code kind} on its own ({@link RedisClientLog}). */
+  public void redisClientError(String kind) {
+    counter(MetricNames.REDIS_CLIENT_ERRORS, "kind", kind).increment();
   }
 
   public void redisConnectionLost() {
