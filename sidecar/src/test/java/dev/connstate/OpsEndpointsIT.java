@@ -66,7 +66,7 @@ class OpsEndpointsIT {
       Await.until("UP within 2 s of the restart", Duration.ofSeconds(2), () -> healthIs(port, 200, "UP"));
       JsonObject up = new JsonObject(get(port, "/health").body());
       assertThat(up.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id")))
-          .containsExactly("redis", "startup-load", "write-backlog", "bridge", "lease");
+          .containsExactly("redis", "startup-load", "write-backlog", "bridge", "lease", "events");
       assertThat(check(up, "write-backlog").getJsonObject("data").getLong("limit")).isEqualTo(100_000);
       assertThat(check(up, "bridge").getJsonObject("data").getInteger("port")).isEqualTo(sidecar.bridgePort());
       // the restarted Redis lost the lease: the sidecar took a new one and reloaded before it was UP again

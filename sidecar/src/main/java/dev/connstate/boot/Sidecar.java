@@ -25,6 +25,7 @@ import dev.connstate.redis.RedisConnector;
 import dev.connstate.redis.ReplicaCheck;
 import dev.connstate.redis.SentinelMaster;
 import dev.connstate.shard.Reloader;
+import dev.connstate.shard.Backoff;
 import dev.connstate.shard.ResyncRequests;
 import dev.connstate.shard.ShardEnvironment;
 import dev.connstate.shard.ShardTotals;
@@ -64,6 +65,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sidecar {
   private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+  /** A resync that failed runs again after this backoff, until one succeeds. */
+  private static final Backoff RESYNC_RETRY = new Backoff(200, 5_000);
 
   private final SidecarConfig config;
   private final String redisUrl;
@@ -178,7 +181,7 @@ public final class Sidecar {
       shardList.add(new ShardVerticle(i, env));
     }
     shards = new Shards(shardList, totals, redisHealth::last, config.limits().maxReplyBytes());
-    reloader = new Reloader(shards, totals, config.redis().loadBatchSize(), problems);
+    reloader = new Reloader(vertx, shards, totals, config.redis().loadBatchSize(), RESYNC_RETRY, metrics, problems);
     resyncRequests.serveWith(reloader::resync);
     audit = v2 ? new ConvergenceAudit(shards, keys, liveness.auditIntervalMs(), liveness.auditSample(),
         ConvergenceAudit.SETTLE_MS, metrics, problems, this::ready) : null;
@@ -189,7 +192,7 @@ public final class Sidecar {
     EventSubscriber subscriber = new EventSubscriber(connector, keys.eventsChannel(), shards::apply,
         resyncRequests::request, metrics, problems);
     HealthReport health = new HealthReport(vertx, redisHealth, config.degradedLatencyMs(), totals::pendingHandles,
-        config.maxPendingHandles(), this::startupState, this::bridgeState, this::leaseState);
+        config.maxPendingHandles(), this::startupState, this::bridgeState, this::leaseState, reloader::eventsState);
     ops = new OpsServer(config.http().host(), config.http().port(), registry, () -> health);
     LOG.info("connstate {} starting: instance {}, Redis {} ({}), key prefix '{}', {} shards", version(),
         config.instanceId(), Secrets.redact(redisUrl), config.redis().mode().name().toLowerCase(),

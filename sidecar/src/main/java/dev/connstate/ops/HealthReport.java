@@ -14,9 +14,10 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The readiness report behind {@code GET /health} (DESIGN §6), on Vert.x Health Checks. Five
+ * The readiness report behind {@code GET /health} (DESIGN §6), on Vert.x Health Checks. Six
  * checks, each with its data: {@code redis} (round trip of the last scheduled PING),
- * {@code startup-load}, {@code write-backlog}, {@code bridge} and {@code lease} (DESIGN §7). Every check reads state the
+ * {@code startup-load}, {@code write-backlog}, {@code bridge}, {@code lease} (DESIGN §7) and
+ * {@code events} (events of a lost subscription not yet recovered; never DOWN). Every check reads state the
  * sidecar already keeps, so a probe never waits on Redis and a probe storm never reaches it.
  *
  * <p>Status: any check DOWN (Redis unreachable, load unfinished, backlog full, bridge not
@@ -29,10 +30,11 @@ public final class HealthReport {
   public static final String WRITE_BACKLOG = "write-backlog";
   public static final String BRIDGE = "bridge";
   public static final String LEASE = "lease";
+  public static final String EVENTS = "events";
   public static final String UP = "UP";
   public static final String DEGRADED = "DEGRADED";
   public static final String DOWN = "DOWN";
-  private static final List<String> ORDER = List.of(REDIS, STARTUP_LOAD, WRITE_BACKLOG, BRIDGE, LEASE);
+  private static final List<String> ORDER = List.of(REDIS, STARTUP_LOAD, WRITE_BACKLOG, BRIDGE, LEASE, EVENTS);
 
   private final HealthChecks checks;
   private final long degradedLatencyMs;
@@ -42,10 +44,12 @@ public final class HealthReport {
    * @param startup the startup-load state: {@code loaded} (boolean) and what is known so far
    * @param bridge the bridge state: {@code listening} (boolean), {@code port}, {@code clients}
    * @param lease the owner lease: {@code ready} (boolean: held and not reloading) and its details
+   * @param events whether events are known to be missing ({@code missing}) and since when; always UP:
+   *     commands are answered meanwhile, and the resync is retried by itself
    */
   public HealthReport(Vertx vertx, RedisHealth redis, long degradedLatencyMs, LongSupplier pendingHandles,
                       long maxPendingHandles, Supplier<JsonObject> startup, Supplier<JsonObject> bridge,
-                      Supplier<JsonObject> lease) {
+                      Supplier<JsonObject> lease, Supplier<JsonObject> events) {
     this.degradedLatencyMs = degradedLatencyMs;
     this.checks = HealthChecks.create(vertx)
         .register(REDIS, p -> p.complete(status(redis.up(), redis.last().put("degradedLatencyMs", degradedLatencyMs))))
@@ -65,7 +69,8 @@ public final class HealthReport {
         .register(LEASE, p -> {
           JsonObject data = lease.get();
           p.complete(status(data.getBoolean("ready", false), data));
-        });
+        })
+        .register(EVENTS, p -> p.complete(Status.OK(events.get())));
   }
 
   private static Status status(boolean ok, JsonObject data) {

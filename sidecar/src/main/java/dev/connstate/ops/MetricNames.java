@@ -160,6 +160,11 @@ public final class MetricNames {
       label("origin", List.of("self", "other")));
   public static final String EVENTS_PUBLISHED = metric("events.published",
       "Change events published on connstate.events");
+  public static final String EVENTS_MISSING = metric("events.missing",
+      "1 from a lost event subscription's return until a resync published what it missed (events of that time are "
+          + "known to be missing from connstate.events); else 0");
+  public static final String RESYNC_FAILURES = metric("resync.failures",
+      "Resyncs after a lost subscription that failed (Redis could not be read); each is retried after a backoff");
   public static final String RESYNC_EVENTS = metric("events.resynced",
       "Events published for changes missed while the event subscription was down, or found by the convergence audit");
   public static final String REREADS = metric("rereads",

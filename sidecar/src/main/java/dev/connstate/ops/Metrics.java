@@ -30,7 +30,8 @@ public final class Metrics {
       MetricNames.REDIS_WRITE_FAILURES, MetricNames.REDIS_WRITE_RETRIES, MetricNames.REDIS_CONNECTIONS_LOST,
       MetricNames.REDIS_CONNECT_FAILURES, MetricNames.REDIS_CLIENT_ERRORS, MetricNames.WRITES_COALESCED,
       MetricNames.WRITES_REJECTED,
-      MetricNames.EVENTS_RECEIVED, MetricNames.EVENTS_PUBLISHED, MetricNames.RESYNC_EVENTS, MetricNames.REREADS,
+      MetricNames.EVENTS_RECEIVED, MetricNames.EVENTS_PUBLISHED, MetricNames.RESYNC_EVENTS, MetricNames.RESYNC_FAILURES,
+      MetricNames.REREADS,
       MetricNames.BRIDGE_FRAMES_REJECTED, MetricNames.BRIDGE_EVENTS_DROPPED, MetricNames.LEGACY_READS,
       MetricNames.LEGACY_CONVERSIONS, MetricNames.MALFORMED_RECORDS, MetricNames.HISTORY_LOST,
       MetricNames.BRIDGE_CLIENTS_CLOSED, MetricNames.BRIDGE_AUTHENTICATIONS, MetricNames.METADATA_LIMIT,
@@ -75,6 +76,11 @@ public final class Metrics {
   /** The Redis client logged a problem of {@code kind} on its own ({@link RedisClientLog}). */
   public void redisClientError(String kind) {
     counter(MetricNames.REDIS_CLIENT_ERRORS, "kind", kind).increment();
+  }
+
+  /** A resync after a lost subscription failed; it is retried. */
+  public void resyncFailed() {
+    counter(MetricNames.RESYNC_FAILURES).increment();
   }
 
   public void redisConnectionLost() {

@@ -1,7 +1,11 @@
 package dev.connstate.shard;
 
+import dev.connstate.ops.MetricNames;
+import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * the store lists as live goes to its shard, and members of the active set that point at no
  * connection are removed. After the event subscription was lost and restored
  * ({@link #resync}): every shard re-reads its connections and publishes what it missed.
+ *
+ * <p>Guarantee: from a resync's request until one run that began after it succeeded, events
+ * are known to be missing ({@link #eventsState}, {@code connstate_events_missing}); a failed
+ * run is retried with capped backoff until one succeeds or the sidecar stops.
  */
 public final class Reloader {
   private static final Logger LOG = LoggerFactory.getLogger(Reloader.class);
@@ -23,14 +31,30 @@ public final class Reloader {
   private final RateLimitedLog problems;
   private final AtomicBoolean running = new AtomicBoolean();
   private final AtomicBoolean pending = new AtomicBoolean();
+  private final Vertx vertx;
+  private final Metrics metrics;
+  private final Backoff backoff;
   private volatile boolean stopped;
+  /** When events were first known to be missing (ms since the epoch), 0 when none are. */
+  private volatile long missingSince;
+  /** Failed runs since events went missing. */
+  private volatile int failedRuns;
+  private long retryTimer = -1;
 
-  /** @param batchSize connections read per store call ({@code redis.loadBatchSize}) */
-  public Reloader(Shards shards, ShardTotals totals, int batchSize, RateLimitedLog problems) {
+  /**
+   * @param batchSize connections read per store call ({@code redis.loadBatchSize})
+   * @param backoff how long a failed resync waits before the next run
+   */
+  public Reloader(Vertx vertx, Shards shards, ShardTotals totals, int batchSize, Backoff backoff, Metrics metrics,
+                  RateLimitedLog problems) {
+    this.vertx = vertx;
     this.shards = shards;
     this.totals = totals;
     this.batchSize = batchSize;
+    this.backoff = backoff;
+    this.metrics = metrics;
     this.problems = problems;
+    metrics.gauge(MetricNames.EVENTS_MISSING, () -> missingSince == 0 ? 0 : 1);
   }
 
   /** What a startup load did. */
@@ -82,6 +106,20 @@ public final class Reloader {
   /** The sidecar is stopping: work still running in the background may fail without a warning. */
   public void stop() {
     stopped = true;
+    long timer = retryTimer;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /**
+   * For {@code /health}: {@code missing} (events of a lost subscription not yet recovered by a
+   * resync), and while missing, {@code since} (ms) and {@code failedResyncs}.
+   */
+  public JsonObject eventsState() {
+    long since = missingSince;
+    JsonObject state = new JsonObject().put("missing", since != 0);
+    return since == 0 ? state : state.put("since", since).put("failedResyncs", failedRuns);
   }
 
   /**
@@ -96,9 +134,12 @@ public final class Reloader {
   /**
    * Re-reads every connection and publishes what changed. Requests that come while one runs
    * (every shard and the event subscription ask after a master switch) are served by one more
-   * run after it. A failure is logged and waits for the next reconnection.
+   * run after it. A failed run is logged, counted and run again after a backoff.
    */
   public void resync() {
+    if (missingSince == 0) {
+      missingSince = System.currentTimeMillis();
+    }
     if (running.compareAndSet(false, true)) {
       run();
     } else {
@@ -113,11 +154,24 @@ public final class Reloader {
         .compose(handles -> shards.resync(handles, batchSize))
         .onComplete(ar -> {
           if (ar.succeeded()) {
-            LOG.info("resynchronised with Redis after a lost connection was restored, in {} ms",
-                (System.nanoTime() - started) / 1_000_000);
+            LOG.info("resynchronised with Redis after a lost connection was restored, in {} ms{}",
+                (System.nanoTime() - started) / 1_000_000, failedRuns == 0 ? "" : " (after " + failedRuns
+                    + " failed attempts)");
+            if (!pending.get()) {
+              missingSince = 0;
+              failedRuns = 0;
+            }
           } else if (!stopped) {
-            problems.warn("resynchronising with Redis failed; it runs again at the next reconnection",
-                "the active set", ar.cause());
+            int attempt = ++failedRuns;
+            long delay = backoff.delay(attempt);
+            metrics.resyncFailed();
+            problems.warn("resynchronising with Redis failed; events missed meanwhile are not published yet, "
+                + "retrying", "attempt " + attempt + ", next in " + delay + " ms", ar.cause());
+            // a retry is one more request: served after the backoff unless one comes sooner
+            retryTimer = vertx.setTimer(delay, id -> {
+              retryTimer = -1;
+              resync();
+            });
           }
           if (pending.get()) {
             run();
