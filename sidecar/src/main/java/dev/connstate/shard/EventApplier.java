@@ -19,6 +19,9 @@ import io.vertx.core.json.JsonObject;
  * is exactly what clients should see.
  */
 final class EventApplier {
+  /** Reads of one handle a resync makes while events keep overtaking them, before it takes the last. */
+  private static final int MAX_RESYNC_READS = 5;
+
   private final ShardState state;
   private final ConnectionStore store;
   private final EventBus eventBus;
@@ -53,6 +56,13 @@ final class EventApplier {
     }
     if (fresh) {
       publish(event.json());
+      HandleSlot target = state.getOrCreate(event.handle());
+      target.shownEvent(event);
+      if (event.type().removes() && target.shownVersion == 0) {
+        // subscribers were told it is gone: nothing left to deduplicate, the slot may go
+        target.lastPublished = 0;
+      }
+      state.reindex(target);
     }
   }
 
@@ -78,58 +88,112 @@ final class EventApplier {
   }
 
   /**
-   * Makes the committed state of one handle what Redis holds now, after events were missed,
-   * and publishes what subscribers have not seen as one event (marked {@code resync}). What
-   * they have seen is the last published version, which may be older than committed: this
-   * sidecar's own acknowledgements advance committed while no event can arrive. When the
-   * connection as of that version is not known, the event carries the whole connection.
+   * Makes the committed state of one handle what Redis holds now, after events were missed, and
+   * publishes what subscribers have not seen as one event (marked {@code resync}, protocol
+   * §8.2a). What they have seen is {@link HandleSlot#shown}, not committed: this sidecar's own
+   * acknowledged changes advance committed (and its own disconnect forgets the connection) while
+   * no event can arrive, and its subscribers learn of those only from events. So, against what
+   * they hold: gone in Redis, {@code disconnected}; a connection they do not hold, one of another
+   * life (another {@code connectedAt}) or of a lower version than theirs (Redis lost history),
+   * {@code registered} with every field, which a subscriber takes whatever its version; a newer
+   * version, the difference (or the whole connection when theirs is not known); the same
+   * version with other content (history lost), the whole connection.
    */
   void resynced(long handle, StoredConnection read, int eventsBefore) {
+    resynced(handle, read, eventsBefore, 1);
+  }
+
+  private void resynced(long handle, StoredConnection read, int eventsBefore, int attempt) {
     HandleSlot slot = state.get(handle);
     ConnectionRecord stored = read == null ? null : read.record();
     ConnectionRecord before = slot == null ? null : slot.committed;
-    long published = slot == null ? 0 : slot.lastPublished;
-    String origin = env.config().instanceId();
-    JsonObject event = null;
-    // an event arrived while the read was in flight: the read may predate it, so it cannot tell
-    // that Redis went back; the handle is read once more afterwards
-    boolean raced = (slot == null ? 0 : slot.eventCount) != eventsBefore;
-    if (!raced && stored != null && before != null && stored.connectedAt() == before.connectedAt()
-        && stored.version() <= before.version() && !stored.toJson().equals(before.toJson())) {
-      slot.authoritative = true;
-      reread(slot, read);
-      slot.authoritative = false;
-      state.reindex(slot);
+    // an event arrived while the read was in flight: the read may predate it, so it can tell
+    // neither that Redis went back nor what subscribers miss; the handle is read once more (a
+    // few times at most: on a handle that never rests, the last read is taken, as any re-read)
+    boolean raced = slot != null && slot.eventCount != eventsBefore;
+    if (raced && attempt < MAX_RESYNC_READS) {
+      resyncAgain(handle, attempt + 1);
       return;
     }
-    if (stored == null) {
+    boolean lost = false;
+    if (!raced && stored != null && before != null && stored.connectedAt() == before.connectedAt()
+        && stored.version() <= before.version() && !stored.toJson().equals(before.toJson())) {
+      historyLost(slot, read);
+      lost = true;
+    } else if (stored == null) {
       if (before != null && !slot.busy) {
-        event = ResyncEvents.disconnected(before, origin, System.currentTimeMillis());
         state.remove(slot);
       }
     } else if (before == null || stored.connectedAt() != before.connectedAt()) {
       slot = state.getOrCreate(handle);
+      // a new life counts its versions from 1 again
       slot.lastPublished = 0;
-      slot.commit(stored);
-      event = ResyncEvents.registered(stored, origin);
-    } else if (stored.version() > published) {
-      event = before.version() == published
-          ? ResyncEvents.changed(before.copy(), stored, origin)
-          : ResyncEvents.snapshot(stored, origin);
-      if (stored.version() > before.version()) {
-        slot.commit(stored);
-      }
+      slot.commit(read);
+    } else if (stored.version() > before.version()) {
+      slot.commit(read);
     }
-    if (slot != null) {
-      state.reindex(slot);
+    if (slot == null) {
+      return;
     }
-    if (event != null && publishable(handle, event.getLong("version"), false)) {
+    JsonObject event = catchUp(slot, stored, lost);
+    if (event != null) {
       env.metrics().resyncEvent();
       publish(event);
     }
-    if (raced) {
-      reread(handle, MetricNames.REREAD_RESYNC, true);
+    state.reindex(slot);
+  }
+
+  /**
+   * The resync event that brings subscribers from what they hold to {@code stored} (null: gone),
+   * or null when they hold it already; records that they now hold it.
+   */
+  private JsonObject catchUp(HandleSlot slot, ConnectionRecord stored, boolean lost) {
+    String origin = env.config().instanceId();
+    long seen = slot.shownVersion;
+    JsonObject event = null;
+    if (stored == null) {
+      if (seen > 0) {
+        event = ResyncEvents.disconnected(slot.handle, seen, origin, System.currentTimeMillis());
+      }
+    } else if (seen == 0 || stored.connectedAt() != slot.shownLife || stored.version() < seen) {
+      event = ResyncEvents.registered(stored, origin);
+    } else if (stored.version() > seen) {
+      event = slot.shown != null ? ResyncEvents.changed(slot.shown, stored, origin)
+          : ResyncEvents.snapshot(stored, origin);
+    } else if (lost) {
+      event = ResyncEvents.snapshot(stored, origin);
     }
+    if (event == null) {
+      return null;
+    }
+    if (stored == null) {
+      slot.shownAs(null);
+      // subscribers were told it is gone: nothing left to deduplicate, the slot may go
+      slot.lastPublished = 0;
+    } else {
+      // shared with committed when that is what Redis holds, else the read's own copy
+      slot.shownAs(slot.committed != null && slot.committed.version() == stored.version()
+          && slot.committed.connectedAt() == stored.connectedAt() ? slot.committed : stored);
+      // this version is published now; what was published before belongs to what it replaced
+      slot.lastPublished = stored.version();
+    }
+    return event;
+  }
+
+  /** Reads a handle again for a resync whose read an event overtook, and catches up from that read. */
+  private void resyncAgain(long handle, int attempt) {
+    HandleSlot slot = state.get(handle);
+    int eventsBefore = slot == null ? 0 : slot.eventCount;
+    env.metrics().reread(MetricNames.REREAD_RESYNC);
+    store.read(handle, null).onComplete(ar -> {
+      if (ar.succeeded()) {
+        resynced(handle, ar.result(), eventsBefore, attempt);
+      } else {
+        env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
+        env.problems().warn("re-reading a connection for a resync failed; a new resync runs when Redis is back",
+            "handle " + handle, ar.cause());
+      }
+    });
   }
 
   /**
@@ -148,7 +212,8 @@ final class EventApplier {
       if (before == null || slot.busy) {
         return;
       }
-      event = ResyncEvents.disconnected(before, origin, System.currentTimeMillis());
+      event = ResyncEvents.disconnected(handle, slot.shownVersion > 0 ? slot.shownVersion : before.version(), origin,
+          System.currentTimeMillis());
       state.remove(slot);
       slot = state.getOrCreate(handle);
     } else {
@@ -160,6 +225,10 @@ final class EventApplier {
     }
     // published whatever was published before: the version may be one subscribers saw with other content
     slot.lastPublished = event.getLong("version");
+    slot.shownAs(read == null ? null : slot.committed);
+    if (read == null) {
+      slot.lastPublished = 0;
+    }
     state.reindex(slot);
     env.metrics().resyncEvent();
     publish(event);
@@ -273,13 +342,22 @@ final class EventApplier {
    * versions count on from it, and subscribers get it as a resync snapshot.
    */
   private void wentBack(HandleSlot slot, StoredConnection stored) {
+    historyLost(slot, stored);
+    slot.shownAs(slot.committed);
+    env.metrics().resyncEvent();
+    publish(ResyncEvents.snapshot(stored.record(), env.config().instanceId()));
+  }
+
+  /**
+   * Takes Redis's state, older than this sidecar's (writes lost in a failover): counted and
+   * reported; versions count on from it.
+   */
+  private void historyLost(HandleSlot slot, StoredConnection stored) {
     env.metrics().historyLost();
     env.problems().warn("Redis holds an older version of a connection than this sidecar did (writes lost in a "
         + "failover); taking Redis's", "handle " + slot.handle + ": version " + slot.committed.version() + " here, "
         + stored.record().version() + " in Redis", null);
     slot.replace(stored);
     slot.lastPublished = stored.record().version();
-    env.metrics().resyncEvent();
-    publish(ResyncEvents.snapshot(stored.record(), env.config().instanceId()));
   }
 }

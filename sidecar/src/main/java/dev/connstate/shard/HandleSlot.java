@@ -16,6 +16,17 @@ import java.util.ArrayDeque;
  * <p>While a critical change is in flight the handle is busy: later commands wait in
  * {@code waiting} and run, in order, once it is answered, so every command sees the outcome of
  * the ones before it.
+ *
+ * <p>A third copy, {@code shown}, is what this sidecar's {@code connstate.events} subscribers
+ * hold, as a subscriber following protocol §8.3 would after the load's {@code list} and every
+ * event published since: a resync publishes the difference between it and Redis. It is usually
+ * the very object {@code committed} is (no extra memory); it becomes a copy of its own only
+ * while committed holds changes subscribers have not been told of (this sidecar's own
+ * acknowledgements, ahead of their events, or while the subscription is down), and is shared
+ * again once their events are published. A connection this sidecar forgot but whose subscribers
+ * still see it ({@code shownVersion > 0}, {@code committed == null}) keeps its slot as a
+ * tombstone until its {@code disconnected} or {@code expired} is published, by the event or by
+ * a resync.
  */
 final class HandleSlot {
   final long handle;
@@ -44,6 +55,16 @@ final class HandleSlot {
   long lastPublished;
   /** Incremented each time the connection is forgotten, so changes of an earlier incarnation are never resent. */
   int generation;
+  /** The version subscribers hold (see the class comment); 0 when they hold no connection. */
+  long shownVersion;
+  /** {@code connectedAt} of the connection subscribers hold: which life of the handle it is. */
+  long shownLife;
+  /**
+   * The connection subscribers hold, when its content is known (null after they were sent a
+   * version gap: they re-read it). May be the same object as {@code committed}, and then only
+   * while both are at {@code shownVersion}.
+   */
+  ConnectionRecord shown;
 
   HandleSlot(long handle) {
     this.handle = handle;
@@ -56,7 +77,7 @@ final class HandleSlot {
 
   /** True if nothing refers to this slot any more and it can be dropped. */
   boolean idle() {
-    return view == null && committed == null && lastPublished == 0 && !busy && !rereading && writesInFlight == 0
+    return view == null && committed == null && lastPublished == 0 && shownVersion == 0 && !busy && !rereading && writesInFlight == 0
         && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
   }
 
@@ -137,9 +158,14 @@ final class HandleSlot {
     }
   }
 
-  /** Forgets the connection: it no longer exists in Redis. */
+  /**
+   * Forgets the connection: it no longer exists in Redis. What subscribers were shown stays
+   * until they are told it is gone.
+   */
   void clear() {
     generation++;
+    // a gone connection is told as gone whatever its content: keep only its version and life
+    shown = null;
     legacyJson = null;
     lastPublished = 0;
     committed = null;
@@ -164,6 +190,7 @@ final class HandleSlot {
       if (next.version <= committed.version()) {
         local.poll();
       } else if (next.version == committed.version() + 1) {
+        detachShown();
         committed.apply(next.change, next.at);
         committed.version(next.version);
         local.poll();
@@ -215,6 +242,72 @@ final class HandleSlot {
   /** The next waiting command, or null. */
   Runnable nextWaiting() {
     return waiting == null ? null : waiting.poll();
+  }
+
+  /**
+   * Subscribers now hold {@code record} at its version, as a resync, an adoption or a startup
+   * load showed it to them (null: they hold no connection).
+   */
+  void shownAs(ConnectionRecord record) {
+    shown = record;
+    shownVersion = record == null ? 0 : record.version();
+    shownLife = record == null ? 0 : record.connectedAt();
+  }
+
+  /**
+   * Records what a subscriber following protocol §8.3 does with an event this sidecar published
+   * in the normal course (not a resync): {@code registered} replaces its copy; a removal of the
+   * next version drops it; the next version of other types is merged; an older version is
+   * ignored; a gap makes it re-read the connection, so it then holds this sidecar's view, whose
+   * content is not tracked here.
+   */
+  void shownEvent(dev.connstate.model.ChangeEvent event) {
+    long version = event.version();
+    if (event.type() == dev.connstate.model.EventType.REGISTERED) {
+      ConnectionRecord created = event.createdConnection();
+      // the same connection as committed at that version: share it rather than keep a copy
+      boolean same = committed != null && committed.version() == version
+          && committed.connectedAt() == created.connectedAt();
+      shownAs(same ? committed : created);
+      return;
+    }
+    if (shownVersion > 0 && version <= shownVersion) {
+      return;
+    }
+    if (shownVersion > 0 && version == shownVersion + 1) {
+      if (event.type().removes()) {
+        shownAs(null);
+      } else if (committed != null && committed.version() == version && committed.connectedAt() == shownLife) {
+        shown = committed;
+        shownVersion = version;
+      } else if (shown != null && shown != committed) {
+        shown.apply(event.fieldChange(), event.at());
+        shown.version(version);
+        shownVersion = version;
+      } else {
+        shown = null;
+        shownVersion = version;
+      }
+      return;
+    }
+    // a gap (or a connection they did not hold): the subscriber re-reads it and gets the view
+    if (view == null) {
+      shownAs(null);
+    } else {
+      shown = null;
+      shownVersion = version;
+      shownLife = view.connectedAt();
+    }
+  }
+
+  /**
+   * Committed is about to change in place to a version subscribers have not been shown: they
+   * keep their own copy of the one they hold.
+   */
+  void detachShown() {
+    if (shown != null && shown == committed) {
+      shown = committed.copy();
+    }
   }
 
   private void separateView() {

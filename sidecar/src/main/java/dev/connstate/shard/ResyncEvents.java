@@ -8,9 +8,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * Builds the change events a sidecar publishes for changes it missed while its subscription
- * was down: one event per handle, carrying the difference between what it held and what Redis
- * holds, with Redis's current version, in the format of DESIGN §2 plus {@code "resync": true}.
+ * Builds the change events a sidecar publishes for changes its subscribers missed while its
+ * subscription was down: one event per handle, carrying the difference between what they were
+ * shown and what Redis holds, with Redis's current version, in the format of DESIGN §2 plus {@code "resync": true}.
  * Subscribers see a version jump, which DESIGN tells them to answer with a re-read.
  */
 final class ResyncEvents {
@@ -44,9 +44,12 @@ final class ResyncEvents {
     return event(EventType.UPDATED, now.handle(), now.version(), changes, origin, now.lastSeen());
   }
 
-  /** The connection is gone; its last version is unknown here, so the next one after ours. */
-  static JsonObject disconnected(ConnectionRecord before, String origin, long at) {
-    return event(EventType.DISCONNECTED, before.handle(), before.version() + 1, new JsonObject(), origin, at);
+  /**
+   * The connection is gone; the version that removed it is unknown here, so the one after
+   * {@code lastVersion}, the last version the subscribers were shown.
+   */
+  static JsonObject disconnected(long handle, long lastVersion, String origin, long at) {
+    return event(EventType.DISCONNECTED, handle, lastVersion + 1, new JsonObject(), origin, at);
   }
 
   private static JsonObject event(EventType type, long handle, long version, JsonObject changes, String origin,

@@ -78,18 +78,24 @@ final class ShardLoader {
       if (slot.committed == null || stored.record().version() > slot.committed.version()) {
         slot.commit(stored);
       }
+      if (slot.shownVersion == 0) {
+        // subscribers list the connections after registering for events (protocol §8.3): they
+        // hold what was loaded, and a later resync publishes what they miss from there
+        slot.shownAs(slot.committed);
+      }
       state.reindex(slot);
     }
   }
 
   /**
-   * Re-reads every handle this shard holds or that {@code members} (this shard's part of the
+   * Re-reads every handle this shard holds, whose subscribers hold it (it may be gone: this
+   * sidecar's own disconnect forgot it), or that {@code members} (this shard's part of the
    * active set) names, makes the store's state the committed one and publishes what changed.
    */
   Future<Void> resync(List<Long> members, int batchSize) {
     Set<Long> handles = new LinkedHashSet<>(members);
     for (HandleSlot slot : state.slots()) {
-      if (slot.committed != null) {
+      if (slot.committed != null || slot.shownVersion > 0) {
         handles.add(slot.handle);
       }
     }

@@ -41,6 +41,7 @@ final class FakeStore implements ConnectionStore {
   private boolean down;
   private boolean holding;
   private boolean holdingEvents;
+  private boolean losingEvents;
   private boolean eventsFirst;
   private int failures;
   private boolean replicasMissing;
@@ -134,6 +135,22 @@ final class FakeStore implements ConnectionStore {
     while (!heldEvents.isEmpty()) {
       deliver(heldEvents.poll());
     }
+  }
+
+  /** The event subscription is down: events published from now on are lost, as a lost subscription loses them. */
+  synchronized void subscriptionDown() {
+    losingEvents = true;
+  }
+
+  /** The event subscription is back: events published from now on are delivered (the lost ones never). */
+  synchronized void subscriptionUp() {
+    losingEvents = false;
+  }
+
+  /** Another sidecar disconnects {@code handle}: removed now, its event published with origin "elsewhere". */
+  synchronized void disconnectElsewhere(long handle, long at) {
+    ConnectionRecord record = records.remove(handle);
+    publish(event("disconnected", handle, record.version() + 1, new JsonObject(), "elsewhere", at));
   }
 
   /** Each request's events are delivered before its answer (they travel on another connection). */
@@ -470,6 +487,9 @@ final class FakeStore implements ConnectionStore {
   }
 
   private synchronized void publish(ChangeEvent event) {
+    if (losingEvents) {
+      return;
+    }
     if (holdingEvents) {
       heldEvents.add(event);
     } else {
