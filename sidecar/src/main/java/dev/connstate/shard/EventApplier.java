@@ -49,6 +49,10 @@ final class EventApplier {
         reread(event.handle(), MetricNames.REREAD_BEHIND, true);
         return;
       }
+    } else {
+      // counted on a new slot too: a resync read of a handle unknown until now must see that an
+      // event overtook it
+      state.getOrCreate(event.handle()).eventCount++;
     }
     boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
@@ -126,8 +130,8 @@ final class EventApplier {
       }
     } else if (before == null || stored.connectedAt() != before.connectedAt()) {
       slot = state.getOrCreate(handle);
-      // a new life counts its versions from 1 again
-      slot.lastPublished = 0;
+      // a new life counts its versions from 1 again (unless subscribers were shown it already)
+      slot.lastPublished = slot.shownVersion > 0 && slot.shownLife == stored.connectedAt() ? slot.shownVersion : 0;
       slot.commit(read);
     } else if (stored.version() > before.version()) {
       slot.commit(read);
@@ -339,13 +343,21 @@ final class EventApplier {
   /**
    * Redis holds an older version than this sidecar, or the same version with other content: a
    * failover lost the later writes (and the versions were given again). Redis's state is taken,
-   * versions count on from it, and subscribers get it as a resync snapshot.
+   * versions count on from it, and subscribers get it as a resync snapshot (as {@code registered}
+   * when it is older than what they hold).
    */
   private void wentBack(HandleSlot slot, StoredConnection stored) {
+    long seen = slot.shownVersion;
+    long seenLife = slot.shownLife;
     historyLost(slot, stored);
+    ConnectionRecord now = stored.record();
     slot.shownAs(slot.committed);
     env.metrics().resyncEvent();
-    publish(ResyncEvents.snapshot(stored.record(), env.config().instanceId()));
+    // an older version than subscribers hold would be ignored by them (protocol §8.3): a
+    // registered event replaces their copy whatever its version
+    publish(now.version() < seen || now.connectedAt() != seenLife
+        ? ResyncEvents.registered(now, env.config().instanceId())
+        : ResyncEvents.snapshot(now, env.config().instanceId()));
   }
 
   /**

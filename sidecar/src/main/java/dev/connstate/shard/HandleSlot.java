@@ -1,7 +1,9 @@
 package dev.connstate.shard;
 
+import dev.connstate.model.ChangeEvent;
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.ConnectionState;
+import dev.connstate.model.EventType;
 import java.util.ArrayDeque;
 
 /**
@@ -77,8 +79,8 @@ final class HandleSlot {
 
   /** True if nothing refers to this slot any more and it can be dropped. */
   boolean idle() {
-    return view == null && committed == null && lastPublished == 0 && shownVersion == 0 && !busy && !rereading && writesInFlight == 0
-        && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
+    return view == null && committed == null && lastPublished == 0 && shownVersion == 0 && !busy && !rereading
+        && writesInFlight == 0 && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
   }
 
   /** True if some change is not stored in Redis yet (write-behind backlog). */
@@ -261,9 +263,9 @@ final class HandleSlot {
    * ignored; a gap makes it re-read the connection, so it then holds this sidecar's view, whose
    * content is not tracked here.
    */
-  void shownEvent(dev.connstate.model.ChangeEvent event) {
+  void shownEvent(ChangeEvent event) {
     long version = event.version();
-    if (event.type() == dev.connstate.model.EventType.REGISTERED) {
+    if (event.type() == EventType.REGISTERED) {
       ConnectionRecord created = event.createdConnection();
       // the same connection as committed at that version: share it rather than keep a copy
       boolean same = committed != null && committed.version() == version
