@@ -159,6 +159,33 @@ class SubscriptionDropTest {
     }));
   }
 
+  @Test
+  @DisplayName("Redis went back below what subscribers were shown during the drop: registered (resync), "
+      + "which a §8.3 subscriber takes whatever its version, and the next change applies")
+  void historyLostBelowShown(Vertx vertx, VertxTestContext test) {
+    SubscriberCopy subscriber = subscribe(vertx);
+    ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
+      ConnectionRecord[] registered = new ConnectionRecord[1];
+      f.run(register(42)).compose(r -> f.settled()).compose(v -> {
+        registered[0] = f.store.record(42);
+        return f.run(bind(42, "#5"));
+      }).compose(b -> f.run(ShardFixture.criticalUpdate(42, "WIDTH", "132"))).compose(u -> f.settled()).compose(v -> {
+        // a failover loses versions 2 and 3 while the subscription is down
+        f.store.subscriptionDown();
+        f.store.rollBack(registered[0]);
+        f.store.subscriptionUp();
+        return resync(f);
+      }).compose(v -> f.run(bind(42, "#6"))).compose(b -> f.settled())
+          .compose(v -> Future.fromCompletionStage(subscriber.received(5))).onComplete(test.succeeding(v -> test.verify(() -> {
+            assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "bound v2", "updated v3",
+                "registered v1 resync", "bound v2");
+            assertThat(subscriber.stale()).isEmpty();
+            assertThat(subscriber.copy(42)).isEqualTo(SubscriberCopy.comparable(f.store.record(42).toJson()));
+            test.completeNow();
+          })));
+    }));
+  }
+
   /** What a §8.3 subscriber does on a version jump (a resync's is one): re-reads the handle with get. */
   private static Future<Void> rereadStale(ShardFixture f, SubscriberCopy subscriber) {
     Future<Void> all = Future.succeededFuture();
