@@ -52,7 +52,8 @@ class SubscriptionDropIT {
 
   @Test
   @DisplayName("A disconnects one handle and registers another anew during the cut: A's subscribers get "
-      + "disconnected and registered after it, and a §8.3 subscriber on each sidecar ends as Redis holds")
+      + "disconnected and registered after it (and B's changes), and a §8.3 subscriber on each sidecar ends as "
+      + "Redis holds")
   void ownChangesDuringTheCut() {
     SubscriberCopy inA = subscribe(a);
     SubscriberCopy inB = subscribe(b);
@@ -68,15 +69,19 @@ class SubscriptionDropIT {
     Await.result(a.client().disconnect(61, "quit"));
     Await.result(a.client().disconnect(62, "quit"));
     Await.result(a.client().register(62, "10.0.0.2:62", "h62-again", "websocket"));
+    // and another sidecar's changes meanwhile
+    Await.result(b.client().register(63, "10.0.0.3:63", "h63", "telnet"));
+    Await.result(b.client().updateCritical(63, Map.of("GMCP", "on")));
     Await.until("B saw them live", Duration.ofSeconds(5),
         () -> count(inB, 62, "registered v1") == 2 && inB.eventsOf(61).contains("disconnected v2"));
     assertThat(inA.eventsOf(61)).as("A's subscribers heard nothing during the cut").containsExactly("registered v1");
 
     proxy.restore();
     Await.until("A's subscribers were told after it resubscribed", Duration.ofSeconds(10),
-        () -> inA.eventsOf(61).size() == 2 && inA.eventsOf(62).size() == 4);
+        () -> inA.eventsOf(61).size() == 2 && inA.eventsOf(62).size() == 4 && inA.eventsOf(63).size() == 1);
     assertThat(inA.eventsOf(61)).containsExactly("registered v1", "disconnected v2 resync");
     assertThat(inA.eventsOf(62)).containsExactly("registered v1", "bound v2", "updated v3", "registered v1 resync");
+    assertThat(inA.eventsOf(63)).containsExactly("registered v2 resync");
     assertThat(inB.eventsOf(61)).containsExactly("registered v1", "disconnected v2");
     assertThat(inB.eventsOf(62)).containsExactly("registered v1", "bound v2", "updated v3", "disconnected v4",
         "registered v1");
@@ -98,6 +103,9 @@ class SubscriptionDropIT {
       assertThat(copy.getString("connectionType")).isEqualTo("websocket");
       assertThat(copy.getJsonObject("metadata").containsKey("WIDTH")).as("the old life's metadata").isFalse();
       assertThat(copy).isEqualTo(SubscriberCopy.comparable(get(sidecar, 62)));
+      assertThat(subscriber.copy(63)).isEqualTo(SubscriberCopy.comparable(get(sidecar, 63)));
+      assertThat(subscriber.copy(63).getJsonObject("metadata").getString("GMCP"))
+          .isEqualTo(redis.hgetall(a.keys().connection(63)).get("meta:GMCP")).isEqualTo("on");
     }
     assertThat(redis.exists(a.keys().connection(61))).isFalse();
   }

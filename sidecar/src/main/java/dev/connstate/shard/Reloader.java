@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Brings every shard up to date with the store. At startup ({@link #load}): every connection
  * the store lists as live goes to its shard, and members of the active set that point at no
  * connection are removed. After the event subscription was lost and restored
- * ({@link #resync}): every shard re-reads its connections and publishes what it missed.
+ * ({@link #resync}): every shard re-reads its connections and publishes what its subscribers missed,
+ * the changes made through this sidecar meanwhile included.
  *
  * <p>Guarantee: from a resync's request until one run that began after it succeeded, events
  * are known to be missing ({@link #eventsState}, {@code connstate_events_missing}); a failed

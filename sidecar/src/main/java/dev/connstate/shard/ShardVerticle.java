@@ -200,8 +200,9 @@ public final class ShardVerticle extends VerticleBase {
 
   /**
    * After events were missed (the subscription was down): re-reads every handle this shard
-   * holds or that {@code members} (this shard's part of the active set) names, makes the
-   * store's state the committed one and publishes what changed.
+   * holds, whose connection its subscribers hold, or that {@code members} (this shard's part of
+   * the active set) names, makes the store's state the committed one and publishes what its
+   * subscribers missed (protocol §8.2a), this sidecar's own changes included.
    */
   public Future<Void> resync(List<Long> members, int batchSize) {
     return submit(() -> loader.resync(members, batchSize));

@@ -44,7 +44,8 @@ class SubscriptionDropTest {
         f.store.subscriptionUp();
         return resync(f);
       }).compose(v -> f.settled())
-          .compose(v -> Future.fromCompletionStage(subscriber.received(3))).onComplete(test.succeeding(v -> test.verify(() -> {
+          .compose(v -> Future.fromCompletionStage(subscriber.received(3)))
+          .onComplete(test.succeeding(v -> test.verify(() -> {
         assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "bound v2", "disconnected v3 resync");
         assertThat(subscriber.copy(42)).isNull();
         assertThat(f.totals.connections()).isZero();
@@ -54,7 +55,8 @@ class SubscriptionDropTest {
   }
 
   @Test
-  @DisplayName("disconnect and register again during the drop: registered v1 (resync), then the new life's events apply")
+  @DisplayName("disconnect and register again during the drop: registered v1 (resync), "
+      + "then the new life's events apply")
   void ownDisconnectAndRegisterAgain(Vertx vertx, VertxTestContext test) {
     SubscriberCopy subscriber = subscribe(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
@@ -125,7 +127,8 @@ class SubscriptionDropTest {
         f.store.subscriptionUp();
         return resync(f);
       }).compose(v -> f.settled())
-          .compose(v -> Future.fromCompletionStage(subscriber.received(5))).onComplete(test.succeeding(v -> test.verify(() -> {
+          .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
+          .onComplete(test.succeeding(v -> test.verify(() -> {
         assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "updated v2 resync");
         assertThat(subscriber.eventsOf(44)).containsExactly("registered v1", "disconnected v2 resync");
         assertThat(subscriber.eventsOf(45)).containsExactly("registered v1 resync");
@@ -150,7 +153,8 @@ class SubscriptionDropTest {
             f.store.releaseEvents();
             return f.settled();
           }).compose(v -> resync(f)).compose(v -> f.settled())
-          .compose(v -> Future.fromCompletionStage(subscriber.received(5))).onComplete(test.succeeding(v -> test.verify(() -> {
+          .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
+          .onComplete(test.succeeding(v -> test.verify(() -> {
             assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "bound v2", "disconnected v3",
                 "registered v1", "updated v2");
             assertThat(subscriber.copy(42)).isEqualTo(SubscriberCopy.comparable(f.store.record(42).toJson()));
@@ -176,7 +180,8 @@ class SubscriptionDropTest {
         f.store.subscriptionUp();
         return resync(f);
       }).compose(v -> f.run(bind(42, "#6"))).compose(b -> f.settled())
-          .compose(v -> Future.fromCompletionStage(subscriber.received(5))).onComplete(test.succeeding(v -> test.verify(() -> {
+          .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
+          .onComplete(test.succeeding(v -> test.verify(() -> {
             assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "bound v2", "updated v3",
                 "registered v1 resync", "bound v2");
             assertThat(subscriber.stale()).isEmpty();

@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A TCP proxy in front of Redis for one sidecar that can cut that sidecar's event subscription
  * alone: {@link #cut()} closes every connection that sent {@code SUBSCRIBE}, and until
  * {@link #restore()} new connections (the subscription's attempts to come back) wait unanswered:
- * closing them at once would let the client believe it subscribed for an instant. Its other connections (the shards' writes, the lease) pass untouched. Other
+ * closing them at once would let the client believe it subscribed for an instant. Its other
+ * connections (the shards' writes, the lease) pass untouched. Other
  * sidecars on the same Redis keep their subscriptions, as when one sidecar's network path to
  * Redis drops only its long-lived pub/sub connection.
  */
