@@ -10,19 +10,15 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.lang.System.Logger.Level;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The TCP bridge transport (docs/protocol.md): one socket at a time, requests pipelined and
- * matched to their answers by a reply address unique to this client, reconnected with backoff
+ * matched to their answers by reply address ({@link RequestTable}), reconnected with backoff
  * until closed. After each connect it authenticates, announces its session and registers for
  * events before any queued request leaves, so a command never reaches the sidecar ahead of the
  * token.
@@ -37,38 +33,19 @@ final class BridgeTransport implements Transport {
   private final Context context;
   private final BridgeClientOptions options;
   private final NetClient netClient;
-  private final String replyPrefix = "connstate-client." + UUID.randomUUID() + ".";
-  private final Map<String, Pending> pending = new HashMap<>();
-  private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+  private final RequestTable requests;
   private final List<Subscription> subscriptions = new ArrayList<>();
   private final List<Subscription> awaitingPong = new ArrayList<>();
   private final List<Handler<Void>> reconnectListeners = new ArrayList<>();
   private final Set<String> warned = new HashSet<>();
   private NetSocket socket;
+  private KeepAlive keepAlive;
   private boolean ready;
   private boolean closed;
-  private long nextId;
   private int failedAttempts;
   private long connects;
   private long reconnectTimer = -1;
-  private long pingTimer = -1;
-  private long lastFrameNanos;
   private long unmatchedErrors;
-
-  /** A request, queued until there is a connection, then sent and awaiting its answer. */
-  private static final class Pending {
-    final String address;
-    final JsonObject body;
-    final Promise<JsonObject> promise;
-    long timer;
-    String replyAddress;
-
-    Pending(String address, JsonObject body, Promise<JsonObject> promise) {
-      this.address = address;
-      this.body = body;
-      this.promise = promise;
-    }
-  }
 
   private final class Subscription implements EventSubscription {
     final Handler<JsonObject> handler;
@@ -108,13 +85,14 @@ final class BridgeTransport implements Transport {
     this.context = vertx.getOrCreateContext();
     this.options = options;
     this.netClient = vertx.createNetClient(options.toNetClientOptions());
+    this.requests = new RequestTable(vertx, options.getRequestTimeoutMs(), where());
     onContext(this::connect);
   }
 
   @Override
   public Future<JsonObject> request(String address, JsonObject body) {
     Promise<JsonObject> promise = Promise.promise();
-    onContext(() -> enqueue(new Pending(address, body, promise)));
+    onContext(() -> enqueue(address, body, promise));
     return promise.future();
   }
 
@@ -147,10 +125,12 @@ final class BridgeTransport implements Transport {
     Promise<Void> done = Promise.promise();
     onContext(() -> {
       closed = true;
-      cancel(reconnectTimer);
+      if (reconnectTimer != -1) {
+        vertx.cancelTimer(reconnectTimer);
+      }
       NetSocket open = socket;
       lost("the connstate client was closed before the answer");
-      failWaiting(new UnavailableException("the connstate client was closed; the request was not sent"));
+      requests.failWaiting(new UnavailableException("the connstate client was closed; the request was not sent"));
       subscriptions.forEach(s -> s.registered.tryFail(new UnavailableException("the connstate client was closed")));
       Future<Void> closing = open == null ? Future.succeededFuture() : open.close();
       closing.eventually(netClient::close).onComplete(done);
@@ -163,12 +143,10 @@ final class BridgeTransport implements Transport {
     return unmatchedErrors;
   }
 
-  /** Whether a connection is up and authenticated. */
-  boolean connected() {
-    return ready;
-  }
-
-  /** The delay before reconnect attempt {@code attempt} (0 after a lost connection): initial × 2^n, capped, jittered. */
+  /**
+   * The delay before reconnect attempt {@code attempt} (0 after a lost connection): initial × 2^n,
+   * capped, varied by ± jitter; {@code random} is uniform in [0, 1).
+   */
   static long backoff(int attempt, long initialMs, long maxMs, double jitter, double random) {
     long base = Math.min(maxMs, initialMs << Math.min(attempt, 30));
     long delay = Math.round(base * (1 + jitter * (2 * random - 1)));
@@ -183,50 +161,16 @@ final class BridgeTransport implements Transport {
     }
   }
 
-  private void enqueue(Pending request) {
+  private void enqueue(String address, JsonObject body, Promise<JsonObject> promise) {
     if (closed) {
-      request.promise.fail(new UnavailableException("the connstate client is closed; the request was not sent"));
+      promise.fail(new UnavailableException("the connstate client is closed; the request was not sent"));
       return;
     }
-    request.timer = vertx.setTimer(options.getRequestTimeoutMs(), t -> timedOut(request));
+    RequestTable.Request request = requests.start(address, body, promise);
     if (ready) {
-      send(socket, request);
+      write(socket, requests.sendFrame(request));
     } else {
-      waiting.add(request);
-    }
-  }
-
-  private void send(NetSocket on, Pending request) {
-    request.replyAddress = replyPrefix + nextId++;
-    pending.put(request.replyAddress, request);
-    write(on, new JsonObject().put("type", "send").put("address", request.address)
-        .put("replyAddress", request.replyAddress).put("body", request.body));
-  }
-
-  private void timedOut(Pending request) {
-    if (request.replyAddress == null) {
-      waiting.remove(request);
-      request.promise.tryFail(new UnavailableException("no connection to the sidecar at " + where() + " within "
-          + options.getRequestTimeoutMs() + " ms; the request was not sent"));
-    } else if (pending.remove(request.replyAddress) != null) {
-      request.promise.tryFail(new OutcomeUnknownException("no answer from the sidecar at " + where() + " within "
-          + options.getRequestTimeoutMs() + " ms to " + request.address + "; it may or may not have run"));
-    }
-  }
-
-  private void answer(String replyAddress, JsonObject frame) {
-    Pending request = pending.remove(replyAddress);
-    if (request == null) {
-      // the answer to a request that timed out here first (or to another client's reply address)
-      LOG.log(Level.DEBUG, "an answer for no pending request: " + replyAddress);
-      return;
-    }
-    cancel(request.timer);
-    if ("err".equals(frame.getString("type"))) {
-      request.promise.tryFail(Failures.of(Failures.failureType(frame.getString("failureType")),
-          frame.getInteger("failureCode", -1), frame.getString("message")));
-    } else {
-      request.promise.tryComplete(frame.getJsonObject("body", new JsonObject()));
+      requests.await(request);
     }
   }
 
@@ -248,12 +192,12 @@ final class BridgeTransport implements Transport {
 
   private void opened(NetSocket opened) {
     socket = opened;
-    lastFrameNanos = System.nanoTime();
     opened.handler(new FrameCodec(options.getMaxFrameBytes(), frame -> frame(opened, frame),
         why -> broken(opened, why)));
     opened.closeHandler(v -> closedBySocket(opened));
     opened.exceptionHandler(e -> LOG.log(Level.DEBUG, "the connection to the sidecar at " + where() + " failed: " + e));
-    startPing(opened);
+    keepAlive = new KeepAlive(vertx, opened, options.getPingIntervalMs(), options.getPongTimeoutMs(),
+        frame -> write(opened, frame), where());
     handshake(opened).onComplete(done -> {
       if (done.succeeded()) {
         ready(opened);
@@ -276,10 +220,9 @@ final class BridgeTransport implements Transport {
   }
 
   private Future<JsonObject> direct(NetSocket on, String address, JsonObject body) {
-    Pending request = new Pending(address, body, Promise.promise());
-    request.timer = vertx.setTimer(options.getRequestTimeoutMs(), t -> timedOut(request));
-    send(on, request);
-    return request.promise.future();
+    RequestTable.Request request = requests.start(address, body, Promise.promise());
+    write(on, requests.sendFrame(request));
+    return request.future();
   }
 
   private void ready(NetSocket on) {
@@ -300,9 +243,7 @@ final class BridgeTransport implements Transport {
       List.copyOf(subscriptions).forEach(s -> s.reconnected.run());
       List.copyOf(reconnectListeners).forEach(this::notifyReconnected);
     }
-    while (!waiting.isEmpty() && ready) {
-      send(on, waiting.poll());
-    }
+    requests.drainWaiting().forEach(r -> write(on, requests.sendFrame(r)));
   }
 
   private void notifyReconnected(Handler<Void> listener) {
@@ -331,7 +272,7 @@ final class BridgeTransport implements Transport {
         + "; reconnecting with backoff");
     if (cause instanceof UnauthenticatedException || cause instanceof ForbiddenException) {
       // waiting would only end in a timeout: say why now
-      failWaiting((ConnStateException) cause);
+      requests.failWaiting((ConnStateException) cause);
     }
     failedAttempts++;
     on.close();
@@ -364,24 +305,12 @@ final class BridgeTransport implements Transport {
   private void lost(String why) {
     socket = null;
     ready = false;
-    cancel(pingTimer);
-    pingTimer = -1;
+    if (keepAlive != null) {
+      keepAlive.stop();
+      keepAlive = null;
+    }
     awaitingPong.clear();
-    List<Pending> sent = new ArrayList<>(pending.values());
-    pending.clear();
-    sent.forEach(p -> {
-      cancel(p.timer);
-      p.promise.tryFail(new OutcomeUnknownException(why));
-    });
-  }
-
-  private void failWaiting(ConnStateException cause) {
-    List<Pending> unsent = new ArrayList<>(waiting);
-    waiting.clear();
-    unsent.forEach(p -> {
-      cancel(p.timer);
-      p.promise.tryFail(cause);
-    });
+    requests.failSent(why);
   }
 
   private void scheduleReconnect() {
@@ -393,28 +322,11 @@ final class BridgeTransport implements Transport {
     reconnectTimer = vertx.setTimer(delay, t -> connect());
   }
 
-  private void startPing(NetSocket on) {
-    if (options.getPingIntervalMs() == 0) {
-      return;
-    }
-    pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), id -> {
-      long sentAt = System.nanoTime();
-      write(on, new JsonObject().put("type", "ping"));
-      vertx.setTimer(options.getPongTimeoutMs(), t -> {
-        if (on == socket && lastFrameNanos - sentAt < 0) {
-          LOG.log(Level.WARNING, "no answer from the sidecar at " + where() + " within "
-              + options.getPongTimeoutMs() + " ms of a ping; taking the connection for dead");
-          on.close();
-        }
-      });
-    });
-  }
-
   private void frame(NetSocket from, JsonObject frame) {
     if (from != socket) {
       return;
     }
-    lastFrameNanos = System.nanoTime();
+    keepAlive.received();
     String type = String.valueOf(frame.getValue("type"));
     String address = frame.getValue("address") instanceof String a ? a : null;
     switch (type) {
@@ -423,12 +335,12 @@ final class BridgeTransport implements Transport {
         if (Addresses.EVENTS.equals(address)) {
           event(frame.getJsonObject("body", new JsonObject()));
         } else if (address != null) {
-          answer(address, frame);
+          requests.answer(address, frame);
         }
       }
       case "err" -> {
         if (address != null) {
-          answer(address, frame);
+          requests.answer(address, frame);
         } else {
           unmatched(frame);
         }
@@ -476,12 +388,6 @@ final class BridgeTransport implements Transport {
       LOG.log(Level.DEBUG, "cannot write to the sidecar at " + where() + ": " + e);
       on.close();
     });
-  }
-
-  private void cancel(long timer) {
-    if (timer != -1) {
-      vertx.cancelTimer(timer);
-    }
   }
 
   private String where() {

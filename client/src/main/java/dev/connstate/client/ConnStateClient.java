@@ -41,9 +41,10 @@ import java.util.Map;
  * A client belongs to the Vert.x context it was created on (the caller's context, or a new
  * event-loop context when created from a thread that has none). Every event handler and
  * {@link #onReconnected} listener is called on that context, one call at a time, so a handler
- * may keep its copy of the connections in plain fields. Commands may be called from any thread;
- * over the bridge they are sent in the order they were called, and their futures complete on the
- * client's context. Nothing here blocks: compose the futures.
+ * may keep its copy of the connections in plain fields. Commands may be called from any thread
+ * and are sent in the order they were called from that thread. Over the bridge their futures
+ * complete on the client's context; in process, on the caller's context (an event-loop context
+ * of the event bus when called from elsewhere). Nothing here blocks: compose the futures.
  *
  * <h2>Failures</h2>
  *
