@@ -183,7 +183,12 @@ final class BridgeTransport implements Transport {
       if (attempt.failed()) {
         connectFailed(attempt.cause());
       } else if (closed) {
-        attempt.result().close();
+        close(attempt.result());
+      } else if (attempt.result().localAddress().equals(attempt.result().remoteAddress())) {
+        // TCP self-connect: with nothing listening on a port of the ephemeral range, retries can
+        // connect the client to itself, and would then hold the port its sidecar needs
+        close(attempt.result());
+        connectFailed(new IllegalStateException("connected to itself: nothing listens on " + where()));
       } else {
         opened(attempt.result());
       }
@@ -275,7 +280,7 @@ final class BridgeTransport implements Transport {
       requests.failWaiting((ConnStateException) cause);
     }
     failedAttempts++;
-    on.close();
+    close(on);
   }
 
   private void connectFailed(Throwable cause) {
@@ -379,15 +384,20 @@ final class BridgeTransport implements Transport {
 
   private void broken(NetSocket from, String why) {
     LOG.log(Level.WARNING, "closing the connection to the sidecar at " + where() + ": it sent " + why);
-    from.close();
+    close(from);
   }
 
   private void write(NetSocket on, JsonObject frame) {
     on.write(FrameCodec.encode(frame)).onFailure(e -> {
       // a write fails only on a closing socket; its close handler fails what was sent
       LOG.log(Level.DEBUG, "cannot write to the sidecar at " + where() + ": " + e);
-      on.close();
+      close(on);
     });
+  }
+
+  /** Closes a socket; its close handler does the rest, so a failure to close is only worth a debug line. */
+  static void close(NetSocket socket) {
+    socket.close().onFailure(e -> LOG.log(Level.DEBUG, "closing a connection to the sidecar failed: " + e));
   }
 
   private String where() {

@@ -51,7 +51,7 @@ final class KeepAlive {
       if (!stopped && lastFrameNanos - sentAt < 0) {
         LOG.log(Level.WARNING, "no answer from the sidecar at " + where + " within " + timeoutMs
             + " ms of a ping; taking the connection for dead");
-        socket.close();
+        BridgeTransport.close(socket);
       }
     });
   }

@@ -154,11 +154,12 @@ class BridgeTransportTest {
     int port = freePort();
     ConnStateClient client = client(options(port).setToken("s3cret").setSession("boot-1"));
     Future<JsonObject> early = client.stats();
-    FakeBridge bridge = await(FakeBridge.start(vertx, port));
+    FakeBridge bridge = FakeBridge.create(vertx);
     bridge.token = "s3cret";
     bridge.responder = send -> send.getString("address").equals(Addresses.SESSION)
         ? FakeBridge.reply(send, new JsonObject().put("session", "boot-1").put("connections", 0))
         : FakeBridge.echo(send);
+    await(bridge.listen(port, 50));
     assertThat(await(early).getString("address")).isEqualTo(Addresses.STATS);
     List<String> sent = bridge.frames().stream().filter(f -> "send".equals(f.getString("type")))
         .map(f -> f.getString("address")).toList();
@@ -273,7 +274,7 @@ class BridgeTransportTest {
   }
 
   private int freePort() throws Exception {
-    NetServer probe = await(vertx.createNetServer().connectHandler(s -> s.close()).listen(0, "127.0.0.1"));
+    NetServer probe = await(vertx.createNetServer().connectHandler(BridgeTransport::close).listen(0, "127.0.0.1"));
     int port = probe.actualPort();
     await(probe.close());
     return port;
