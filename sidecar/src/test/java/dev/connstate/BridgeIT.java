@@ -3,6 +3,7 @@ package dev.connstate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.client.Connection;
+import dev.connstate.client.EventSubscription;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.testing.Await;
@@ -74,12 +75,12 @@ class BridgeIT {
     // its event travels through Redis and may arrive after the reply: wait for it, so that no
     // test that subscribes later receives it
     java.util.concurrent.CompletableFuture<Void> published = new java.util.concurrent.CompletableFuture<>();
-    MessageConsumer<JsonObject> events = sidecar.client().events(e -> {
+    EventSubscription events = sidecar.client().rawEvents(e -> {
       if (e.handle() == bystanderHandle) {
         published.complete(null);
       }
     });
-    Await.result(events.completion());
+    Await.result(events.ready());
     JsonObject registered = bystander.request(Addresses.REGISTER, registerBody(bystanderHandle, "bystander"));
     assertThat(registered.getString("type")).isEqualTo("message");
     Await.result(io.vertx.core.Future.fromCompletionStage(published));

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.client.Connection;
 import dev.connstate.client.ConnectionEvent;
+import dev.connstate.client.EventSubscription;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,12 +74,12 @@ class EventsAndScriptIT {
     redis.call("HSET", key, "meta:SEEN", "yes");
     redis.call("HINCRBY", key, "version", 1);
     CompletableFuture<ConnectionEvent> republished = new CompletableFuture<>();
-    MessageConsumer<JsonObject> consumer = sidecar.client().events(e -> {
+    EventSubscription consumer = sidecar.client().rawEvents(e -> {
       if (e.handle() == handle && e.version() == 4) {
         republished.complete(e);
       }
     });
-    Await.result(consumer.completion());
+    Await.result(consumer.ready());
     redis.call("PUBLISH", prefix + "conn:events", new JsonObject().put("type", "updated").put("handle", handle)
         .put("version", 4).put("changes", new JsonObject().put("metadata", new JsonObject().put("SEEN", "yes")))
         .put("origin", "elsewhere").put("at", System.currentTimeMillis()).encode());

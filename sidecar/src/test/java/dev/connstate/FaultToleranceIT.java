@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.connstate.client.ConnStateClient;
 import dev.connstate.client.Connection;
 import dev.connstate.client.ConnectionEvent;
+import dev.connstate.client.EventSubscription;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.LogCapture;
@@ -13,7 +14,6 @@ import dev.connstate.testing.TestSidecar;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -60,9 +60,9 @@ class FaultToleranceIT {
       }
       Await.result(Future.all(registered));
       Map<Long, List<Long>> versions = new ConcurrentHashMap<>();
-      MessageConsumer<JsonObject> events = client.events(e -> versions
+      EventSubscription events = client.rawEvents(e -> versions
           .computeIfAbsent(e.handle(), h -> new CopyOnWriteArrayList<>()).add(e.version()));
-      Await.result(events.completion());
+      Await.result(events.ready());
 
       Map<String, String> lastAcknowledged = new ConcurrentHashMap<>();
       Set<String> criticalAcknowledged = ConcurrentHashMap.newKeySet();
@@ -269,8 +269,8 @@ class FaultToleranceIT {
       }
       Await.until("B knows them", Duration.ofSeconds(5), () -> Await.result(b.client().stats()).getLong("connections") == 20);
       Map<Long, Long> lastEventInB = new ConcurrentHashMap<>();
-      MessageConsumer<JsonObject> consumer = b.client().events(e -> lastEventInB.merge(e.handle(), e.version(), Math::max));
-      Await.result(consumer.completion());
+      EventSubscription consumer = b.client().rawEvents(e -> lastEventInB.merge(e.handle(), e.version(), Math::max));
+      Await.result(consumer.ready());
 
       redis.kill();
       redis.restart();

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.client.ConnStateClient;
 import dev.connstate.client.ConnectionEvent;
+import dev.connstate.client.EventSubscription;
 import dev.connstate.protocol.Addresses;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.RawBridge;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,11 +90,11 @@ class OrderingIT {
   static final class EventLog {
     final List<ConnectionEvent> events = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> lastValueSeen = new CompletableFuture<>();
-    MessageConsumer<JsonObject> consumer;
+    EventSubscription consumer;
 
     static EventLog listen(ConnStateClient client, long handle, String lastValue) {
       EventLog log = new EventLog();
-      log.consumer = client.events(e -> {
+      log.consumer = client.rawEvents(e -> {
         if (e.handle() != handle) {
           return;
         }
@@ -104,7 +104,7 @@ class OrderingIT {
           log.lastValueSeen.complete(null);
         }
       });
-      Await.result(log.consumer.completion());
+      Await.result(log.consumer.ready());
       return log;
     }
 

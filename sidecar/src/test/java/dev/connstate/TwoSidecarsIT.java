@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.client.Connection;
 import dev.connstate.client.ConnectionEvent;
+import dev.connstate.client.EventSubscription;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,12 +47,12 @@ class TwoSidecarsIT {
   @DisplayName("a change sent to A is visible in B's get and arrives on B's connstate.events within one second")
   void changeReachesTheOtherSidecar() throws Exception {
     CompletableFuture<ConnectionEvent> seenByB = new CompletableFuture<>();
-    MessageConsumer<JsonObject> consumer = b.client().events(e -> {
+    EventSubscription consumer = b.client().rawEvents(e -> {
       if (e.handle() == 11 && "bound".equals(e.type())) {
         seenByB.complete(e);
       }
     });
-    Await.result(consumer.completion());
+    Await.result(consumer.ready());
     Await.result(a.client().register(11, "198.51.100.7:4000", "client.example", "telnet"));
 
     long sent = System.nanoTime();
@@ -76,10 +76,10 @@ class TwoSidecarsIT {
     List<ConnectionEvent> inB = new CopyOnWriteArrayList<>();
     CompletableFuture<Void> aDone = new CompletableFuture<>();
     CompletableFuture<Void> bDone = new CompletableFuture<>();
-    MessageConsumer<JsonObject> ca = a.client().events(e -> record(inA, e, aDone));
-    MessageConsumer<JsonObject> cb = b.client().events(e -> record(inB, e, bDone));
-    Await.result(ca.completion());
-    Await.result(cb.completion());
+    EventSubscription ca = a.client().rawEvents(e -> record(inA, e, aDone));
+    EventSubscription cb = b.client().rawEvents(e -> record(inB, e, bDone));
+    Await.result(ca.ready());
+    Await.result(cb.ready());
 
     Await.result(a.client().register(21, "10.0.0.1:1", "h", "telnet"));
     Await.result(b.client().updateCritical(21, Map.of("GMCP", "1")));

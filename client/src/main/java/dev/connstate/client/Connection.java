@@ -9,12 +9,13 @@ import java.util.Map;
  *
  * @param playerRef the bound player, or null when unbound
  * @param owner the sidecar instance (or client-given owner) that registered it
+ * @param session the client session it was registered in (DESIGN §7), or null
  * @param connectedAt Unix ms
  * @param lastSeen Unix ms of the last command that changed it
  * @param version incremented by each stored change
  */
 public record Connection(long handle, String state, String playerRef, String ipAddress, String hostname,
-                         String connectionType, String owner, long connectedAt, long lastSeen, long version,
+                         String connectionType, String owner, String session, long connectedAt, long lastSeen, long version,
                          Map<String, String> metadata) {
 
   /** Reads the JSON of DESIGN §3; fails on a missing required member. */
@@ -30,6 +31,7 @@ public record Connection(long handle, String state, String playerRef, String ipA
         json.getString("hostname"),
         json.getString("connectionType"),
         json.getString("owner"),
+        json.getString("session"),
         required(json, "connectedAt").longValue(),
         required(json, "lastSeen").longValue(),
         required(json, "version").longValue(),

@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param touched handles whose LastConnectionSignal was set
  * @param unknown handles with no live connection
+ * @param refused handles not touched because the write-behind backlog was full: retry them later
  */
-public record TouchResult(List<Long> touched, List<Long> unknown) {
+public record TouchResult(List<Long> touched, List<Long> unknown, List<Long> refused) {
 }

@@ -2,9 +2,9 @@ package dev.connstate.testing;
 
 import dev.connstate.client.ConnStateClient;
 import dev.connstate.client.ConnectionEvent;
+import dev.connstate.client.EventSubscription;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,20 +17,20 @@ public final class EventLog {
   private final long handle;
   private final List<ConnectionEvent> events = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
-  private final MessageConsumer<JsonObject> consumer;
+  private final EventSubscription consumer;
 
   private record Waiter(int count, Promise<List<ConnectionEvent>> promise) {
   }
 
   private EventLog(ConnStateClient client, long handle) {
     this.handle = handle;
-    this.consumer = client.events(this::received);
+    this.consumer = client.rawEvents(this::received);
   }
 
   /** Starts listening; completes once the subscription is in place. */
   public static Future<EventLog> of(ConnStateClient client, long handle) {
     EventLog log = new EventLog(client, handle);
-    return log.consumer.completion().map(log);
+    return log.consumer.ready().map(log);
   }
 
   /** Completes with the events so far once at least {@code count} have arrived. */

@@ -21,7 +21,7 @@ public final class TestSidecar implements AutoCloseable {
 
   private TestSidecar(Sidecar sidecar) {
     this.sidecar = sidecar;
-    this.client = new ConnStateClient(sidecar.vertx().eventBus());
+    this.client = ConnStateClient.inProcess(sidecar.vertx());
   }
 
   /** A fresh key prefix for one test. */
