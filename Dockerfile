@@ -1,9 +1,10 @@
 # connstate: multi-stage build, runs as a non-root user, health check on /health/live.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
-# the reactor (client, sidecar); the sidecar's jar lands in the top target/
+# the reactor (client, examples, sidecar); the sidecar's jar lands in the top target/
 COPY pom.xml .
 COPY client client
+COPY examples/client examples/client
 COPY sidecar/pom.xml sidecar/pom.xml
 COPY sidecar/src/main sidecar/src/main
 COPY config config

@@ -3,12 +3,14 @@ package dev.connstate;
 import dev.connstate.bench.BenchCommand;
 import dev.connstate.cli.MigrateCommand;
 import dev.connstate.cli.ServeCommand;
+import dev.connstate.cli.people.PeopleCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code connstate} command line: {@code serve} runs the sidecar, {@code migrate} converts
- * v1 records, {@code bench} measures it. Exits non-zero when a
+ * v1 records, {@code bench} measures it; {@code get}, {@code list}, {@code byplayer},
+ * {@code stats}, {@code disconnect} and {@code watch} ask a running sidecar over its bridge. Exits non-zero when a
  * command fails, with a message that says why.
  */
 @Command(name = "connstate", mixinStandardHelpOptions = true,
@@ -16,13 +18,21 @@ import picocli.CommandLine.Command;
     description = "Connection-state sidecar for MUSH servers: commands over the Vert.x event bus and TCP bridge, "
         + "ordered per handle, stored in Redis hashes, announced on pub/sub.",
     subcommands = {ServeCommand.class, MigrateCommand.class, BenchCommand.class})
+
 public final class Main {
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Main()).execute(args);
+    int code = commandLine().execute(args);
     if (code != 0 || args.length == 0 || !"serve".equals(args[0])) {
       System.exit(code);
     }
+  }
+
+  /** The command line with every subcommand: serve, migrate, bench, and the people's commands over the bridge. */
+  public static CommandLine commandLine() {
+    CommandLine line = new CommandLine(new Main());
+    PeopleCommands.addTo(line);
+    return line;
   }
 
   /** Reads the version from the jar's manifest. */

@@ -48,8 +48,9 @@ class DockerfileTest {
         .contains("<outputFile>${connstate.root}/target/connstate.jar</outputFile>")
         .contains("<connstate.root>${project.basedir}/..</connstate.root>");
     assertThat(Files.readString(Path.of("pom.xml"))).contains("<module>client</module>")
-        .contains("<module>sidecar</module>");
-    assertThat(text).contains("COPY pom.xml .").contains("COPY client client").contains("COPY sidecar/pom.xml")
+        .contains("<module>examples/client</module>").contains("<module>sidecar</module>");
+    assertThat(text).contains("COPY pom.xml .").contains("COPY client client").contains("COPY examples/client examples/client")
+        .contains("COPY sidecar/pom.xml")
         .contains("RUN mvn -B -q package -DskipTests");
     assertThat(text).contains("COPY --from=build /src/target/connstate.jar /app/connstate.jar")
         .containsPattern("ENTRYPOINT \\[.*\"-jar\", \"/app/connstate.jar\"\\]");
