@@ -20,7 +20,8 @@ public record ListQuery(String state, String owner, String cursor, Integer limit
     return new ListQuery(state, owner, next, limit);
   }
 
-  JsonObject toJson() {
+  /** The body of {@code connstate.list} (docs/protocol.md §6.8), for callers of {@code request}. */
+  public JsonObject toJson() {
     JsonObject json = new JsonObject();
     if (state != null) {
       json.put("state", state);

@@ -1,6 +1,7 @@
 package dev.connstate.cli.people;
 
 import dev.connstate.client.ConnStateClient;
+import dev.connstate.client.ListQuery;
 import dev.connstate.protocol.Addresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,16 +34,8 @@ final class ListCommand extends PeopleCommand {
     long total = 0;
     String cursor = null;
     do {
-      JsonObject query = new JsonObject().put("limit", (int) Math.min(1_000, limit == null ? 1_000 : limit - shown));
-      if (state != null) {
-        query.put("state", state);
-      }
-      if (owner != null) {
-        query.put("owner", owner);
-      }
-      if (cursor != null) {
-        query.put("cursor", cursor);
-      }
+      JsonObject query = new ListQuery(state, owner, cursor,
+          (int) Math.min(1_000, limit == null ? 1_000 : limit - shown)).toJson();
       JsonObject page = await(client.request(Addresses.LIST, query));
       total = page.getLong("total", 0L);
       JsonArray connections = page.getJsonArray("connections", new JsonArray());
