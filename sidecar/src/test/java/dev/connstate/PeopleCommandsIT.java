@@ -7,6 +7,7 @@ import dev.connstate.redis.RedisProcess;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.JarProcess;
 import dev.connstate.testing.RawBridge;
+import dev.connstate.testing.TestCerts;
 import dev.connstate.testing.TestRedis;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -134,6 +135,25 @@ class PeopleCommandsIT {
     Run nobody = runAt(nothing, "stats", "--timeout", "1000");
     assertThat(nobody.code).isEqualTo(5);
     assertThat(nobody.err).contains("127.0.0.1:" + nothing).contains("retry later");
+  }
+
+  @Test
+  @DisplayName("over TLS: --ca trusts the sidecar's certificate (the token still required); without it, no answer")
+  void tls() throws Exception {
+    int tlsPort = RedisProcess.freePort();
+    try (JarProcess tlsSidecar = new JarProcess(Map.of("CONNSTATE_REDIS_URL", redis.url(),
+        "CONNSTATE_KEY_PREFIX", "people:", "CONNSTATE_INSTANCE_ID", "people-tls",
+        "CONNSTATE_BRIDGE_PORT", Integer.toString(tlsPort), "CONNSTATE_HTTP_PORT",
+        Integer.toString(RedisProcess.freePort()), "CONNSTATE_BRIDGE_CLIENTS", "ops admin " + DIGEST,
+        "CONNSTATE_BRIDGE_TLS_CERT_FILE", TestCerts.path(TestCerts.SERVER),
+        "CONNSTATE_BRIDGE_TLS_KEY_FILE", TestCerts.path(TestCerts.SERVER_KEY)))) {
+      tlsSidecar.awaitLine("connstate ready", 60);
+      Run trusted = runAt(tlsPort, "get", "2", "--ca", TestCerts.path(TestCerts.CA));
+      assertThat(trusted.code).as("%s", trusted).isZero();
+      assertThat(trusted.out).containsPattern("playerRef\\s+#7");
+      Run plain = runAt(tlsPort, "stats", "--timeout", "1500");
+      assertThat(plain.code).as("plain TCP to a TLS port: %s", plain).isEqualTo(5);
+    }
   }
 
   @Test
