@@ -101,7 +101,10 @@ final class EventApplier {
    * life (another {@code connectedAt}) or of a lower version than theirs (Redis lost history),
    * {@code registered} with every field, which a subscriber takes whatever its version; a newer
    * version, the difference (or the whole connection when theirs is not known); the same
-   * version with other content (history lost), the whole connection.
+   * version with other content (history lost), {@code registered} too: an {@code updated} at a
+   * version they hold would be ignored. A read that an event or an acknowledgement of this
+   * sidecar's own change overtook ({@link HandleSlot#eventCount}) may predate that change, so it
+   * is never taken for Redis going back.
    */
   void resynced(long handle, StoredConnection read, int eventsBefore) {
     resynced(handle, read, eventsBefore, 1);
@@ -117,6 +120,13 @@ final class EventApplier {
     boolean raced = slot != null && slot.eventCount != eventsBefore;
     if (raced && attempt < MAX_RESYNC_READS) {
       resyncAgain(handle, attempt + 1);
+      return;
+    }
+    if (raced && stored != null && slot.shownVersion > 0 && stored.connectedAt() == slot.shownLife
+        && stored.version() < slot.shownVersion) {
+      // the last read still predates what subscribers were shown: it has nothing to tell them
+      // (if Redis did go back, the next event, no newer than one published, re-reads it)
+      state.reindex(slot);
       return;
     }
     boolean lost = false;
@@ -165,7 +175,10 @@ final class EventApplier {
       event = slot.shown != null ? ResyncEvents.changed(slot.shown, stored, origin)
           : ResyncEvents.snapshot(stored, origin);
     } else if (lost) {
-      event = ResyncEvents.snapshot(stored, origin);
+      // the version subscribers hold, with other content (a failover gave it again): an updated
+      // event at that version would be ignored by them (protocol §8.3 rule 3); registered
+      // replaces their copy whatever its version (rule 1)
+      event = ResyncEvents.registered(stored, origin);
     }
     if (event == null) {
       return null;
@@ -343,8 +356,8 @@ final class EventApplier {
   /**
    * Redis holds an older version than this sidecar, or the same version with other content: a
    * failover lost the later writes (and the versions were given again). Redis's state is taken,
-   * versions count on from it, and subscribers get it as a resync snapshot (as {@code registered}
-   * when it is older than what they hold).
+   * versions count on from it, and subscribers get it as a resync snapshot when it is newer than
+   * what they hold, else as {@code registered}, which they take whatever its version.
    */
   private void wentBack(HandleSlot slot, StoredConnection stored) {
     long seen = slot.shownVersion;
@@ -353,9 +366,9 @@ final class EventApplier {
     ConnectionRecord now = stored.record();
     slot.shownAs(slot.committed);
     env.metrics().resyncEvent();
-    // an older version than subscribers hold would be ignored by them (protocol §8.3): a
-    // registered event replaces their copy whatever its version
-    publish(now.version() < seen || now.connectedAt() != seenLife
+    // a version subscribers hold already (an older one, or the same with other content) would
+    // be ignored by them (protocol §8.3): a registered event replaces their copy whatever its version
+    publish(now.version() <= seen || now.connectedAt() != seenLife
         ? ResyncEvents.registered(now, env.config().instanceId())
         : ResyncEvents.snapshot(now, env.config().instanceId()));
   }
