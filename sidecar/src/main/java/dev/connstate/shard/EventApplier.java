@@ -7,6 +7,8 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.Addresses;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Applies change events from the Redis channel to one shard's copies, in version order, and
@@ -22,8 +24,22 @@ final class EventApplier {
   /** Reads of one handle a resync makes while events keep overtaking them, before it takes the last. */
   private static final int MAX_RESYNC_READS = 5;
 
+  /** How many handles {@link #toldGone} remembers at most (the oldest go first). */
+  private static final int TOLD_GONE_MAX = 65_536;
+
   private final ShardState state;
   private final ConnectionStore store;
+  /**
+   * Handles a resync or the audit told subscribers gone, with the version its {@code disconnected}
+   * carried (one more than they held): the events of that life still on their way (the removal's
+   * own, typically, read by the resync before it arrived) are not published after it.
+   */
+  private final Map<Long, Long> toldGone = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+      return size() > TOLD_GONE_MAX;
+    }
+  };
   private final EventBus eventBus;
   private final ShardEnvironment env;
 
@@ -54,6 +70,10 @@ final class EventApplier {
       // event overtook it
       state.getOrCreate(event.handle()).eventCount++;
     }
+    if (toldGoneAlready(event)) {
+      state.reindex(state.getOrCreate(event.handle()));
+      return;
+    }
     boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
       reread(event.handle(), MetricNames.REREAD_GAP);
@@ -68,6 +88,24 @@ final class EventApplier {
       }
       state.reindex(target);
     }
+  }
+
+  /**
+   * True if subscribers were told by a resync or the audit that the handle is gone, at this
+   * event's version or a later one, and hold nothing of it since: the event belongs to the life
+   * they were told is over, and is not published. A {@code registered} event starts a new life.
+   */
+  private boolean toldGoneAlready(ChangeEvent event) {
+    Long told = toldGone.get(event.handle());
+    if (told == null) {
+      return false;
+    }
+    HandleSlot slot = state.get(event.handle());
+    boolean holdsNothing = slot == null || slot.committed == null && slot.shownVersion == 0;
+    if (event.type() == EventType.REGISTERED || event.version() >= told || !holdsNothing) {
+      toldGone.remove(event.handle());
+    }
+    return event.type() != EventType.REGISTERED && event.version() <= told && holdsNothing;
   }
 
   /**
@@ -185,8 +223,10 @@ final class EventApplier {
     }
     if (stored == null) {
       slot.shownAs(null);
-      // subscribers were told it is gone: nothing left to deduplicate, the slot may go
+      // subscribers were told it is gone: the slot may go; the events of that life still on
+      // their way are recognised by toldGone
       slot.lastPublished = 0;
+      toldGone.put(slot.handle, event.getLong("version"));
     } else {
       // shared with committed when that is what Redis holds, else the read's own copy
       slot.shownAs(slot.committed != null && slot.committed.version() == stored.version()
@@ -245,6 +285,7 @@ final class EventApplier {
     slot.shownAs(read == null ? null : slot.committed);
     if (read == null) {
       slot.lastPublished = 0;
+      toldGone.put(handle, event.getLong("version"));
     }
     state.reindex(slot);
     env.metrics().resyncEvent();
