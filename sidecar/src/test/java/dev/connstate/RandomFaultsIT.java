@@ -40,14 +40,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * differing from Redis, and per sidecar an event version that did not increase or a change a
  * subscriber keeping a copy by protocol §8.3 never learned of.
  *
- * <p>Seeds: {@link #SEEDS} (every seed that ever failed stays there), plus any seed given as
- * {@code -Dconnstate.faults.seed=N}. In-process sidecars: SIGSTOP and a sidecar restart are not
+ * <p>Seeds: {@link #SEEDS} (every seed that ever failed stays there), plus any seeds given as
+ * {@code -Dconnstate.faults.seed=N} (or {@code N,M,...}). In-process sidecars: SIGSTOP and a sidecar restart are not
  * among the faults here (LivenessIT and RestartIT run packaged sidecars for those).
  */
 @DisplayName("Randomized faults: nothing acknowledged is lost, and every subscriber sees every change")
 class RandomFaultsIT {
   /** The fixed seeds CI runs; a seed that ever failed is added here for good. */
-  static final List<Long> SEEDS = List.of(20261129L);
+  static final List<Long> SEEDS = List.of(20261129L, 99L, 1L);
   private static final Duration LOAD = Duration.ofSeconds(40);
   private static final long WRITE_BEHIND_FIRST = 9_000_000;
   private static final int WRITE_BEHIND_HANDLES = 32;
@@ -57,7 +57,9 @@ class RandomFaultsIT {
     List<Long> seeds = new ArrayList<>(SEEDS);
     String extra = System.getProperty("connstate.faults.seed");
     if (extra != null && !extra.isBlank()) {
-      seeds.add(Long.parseLong(extra.trim()));
+      for (String seed : extra.split(",")) {
+        seeds.add(Long.parseLong(seed.trim()));
+      }
     }
     return seeds;
   }
