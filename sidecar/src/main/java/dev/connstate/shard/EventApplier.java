@@ -71,6 +71,11 @@ final class EventApplier {
       state.getOrCreate(event.handle()).eventCount++;
     }
     if (toldGoneAlready(event)) {
+      if (!event.type().removes()) {
+        // of the life that is over, as far as can be told (events carry no life): should Redis
+        // hold the handle after all, a re-read brings this sidecar's copy up to date
+        reread(event.handle(), MetricNames.REREAD_GAP);
+      }
       state.reindex(state.getOrCreate(event.handle()));
       return;
     }
