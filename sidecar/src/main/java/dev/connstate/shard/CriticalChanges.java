@@ -61,6 +61,7 @@ final class CriticalChanges {
       if (outcome.legacy()) {
         throw new ExistsAsLegacy();
       }
+      slot.ownChangeStored();
       if (outcome.created()) {
         record.version(1);
         if (slot.committed == null) {
@@ -131,6 +132,7 @@ final class CriticalChanges {
     long now = System.currentTimeMillis();
     return critical(slot, "disconnect", ticket -> store.disconnect(handle, disconnect.reason(), now, ticket)
         .compose(o -> replicated(o, stored(o), handle, o.boundRef(), ticket)), outcome -> {
+          slot.ownChangeStored();
           state.remove(slot);
           return new JsonObject().put(Fields.HANDLE, handle)
               .put("removed", outcome.status() == WriteOutcome.Status.APPLIED);
@@ -145,6 +147,7 @@ final class CriticalChanges {
     HandleSlot slot = state.getOrCreate(handle);
     long now = System.currentTimeMillis();
     return critical(slot, "expiry", ticket -> store.expire(handle, expiry, now, ticket), outcome -> {
+      slot.ownChangeStored();
       boolean expired = outcome.status() == WriteOutcome.Status.APPLIED;
       if (expired) {
         env.metrics().expired(expiry.ownerGone() ? MetricNames.EXPIRED_OWNER : MetricNames.EXPIRED_SESSION);

@@ -7,6 +7,8 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.Addresses;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Applies change events from the Redis channel to one shard's copies, in version order, and
@@ -22,8 +24,22 @@ final class EventApplier {
   /** Reads of one handle a resync makes while events keep overtaking them, before it takes the last. */
   private static final int MAX_RESYNC_READS = 5;
 
+  /** How many handles {@link #toldGone} remembers at most (the oldest go first). */
+  private static final int TOLD_GONE_MAX = 65_536;
+
   private final ShardState state;
   private final ConnectionStore store;
+  /**
+   * Handles a resync or the audit told subscribers gone, with the version its {@code disconnected}
+   * carried (one more than they held): the events of that life still on their way (the removal's
+   * own, typically, read by the resync before it arrived) are not published after it.
+   */
+  private final Map<Long, Long> toldGone = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+      return size() > TOLD_GONE_MAX;
+    }
+  };
   private final EventBus eventBus;
   private final ShardEnvironment env;
 
@@ -54,6 +70,15 @@ final class EventApplier {
       // event overtook it
       state.getOrCreate(event.handle()).eventCount++;
     }
+    if (toldGoneAlready(event)) {
+      if (!event.type().removes()) {
+        // of the life that is over, as far as can be told (events carry no life): should Redis
+        // hold the handle after all, a re-read brings this sidecar's copy up to date
+        reread(event.handle(), MetricNames.REREAD_GAP);
+      }
+      state.reindex(state.getOrCreate(event.handle()));
+      return;
+    }
     boolean fresh = publishable(event.handle(), event.version(), event.type() == EventType.REGISTERED);
     if (!applyInOrder(event)) {
       reread(event.handle(), MetricNames.REREAD_GAP);
@@ -68,6 +93,24 @@ final class EventApplier {
       }
       state.reindex(target);
     }
+  }
+
+  /**
+   * True if subscribers were told by a resync or the audit that the handle is gone, at this
+   * event's version or a later one, and hold nothing of it since: the event belongs to the life
+   * they were told is over, and is not published. A {@code registered} event starts a new life.
+   */
+  private boolean toldGoneAlready(ChangeEvent event) {
+    Long told = toldGone.get(event.handle());
+    if (told == null) {
+      return false;
+    }
+    HandleSlot slot = state.get(event.handle());
+    boolean holdsNothing = slot == null || slot.committed == null && slot.shownVersion == 0;
+    if (event.type() == EventType.REGISTERED || event.version() >= told || !holdsNothing) {
+      toldGone.remove(event.handle());
+    }
+    return event.type() != EventType.REGISTERED && event.version() <= told && holdsNothing;
   }
 
   /**
@@ -101,7 +144,10 @@ final class EventApplier {
    * life (another {@code connectedAt}) or of a lower version than theirs (Redis lost history),
    * {@code registered} with every field, which a subscriber takes whatever its version; a newer
    * version, the difference (or the whole connection when theirs is not known); the same
-   * version with other content (history lost), the whole connection.
+   * version with other content (history lost), {@code registered} too: an {@code updated} at a
+   * version they hold would be ignored. A read that an event or an acknowledgement of this
+   * sidecar's own change overtook ({@link HandleSlot#eventCount}) may predate that change, so it
+   * is never taken for Redis going back.
    */
   void resynced(long handle, StoredConnection read, int eventsBefore) {
     resynced(handle, read, eventsBefore, 1);
@@ -117,6 +163,13 @@ final class EventApplier {
     boolean raced = slot != null && slot.eventCount != eventsBefore;
     if (raced && attempt < MAX_RESYNC_READS) {
       resyncAgain(handle, attempt + 1);
+      return;
+    }
+    if (raced && stored != null && slot.shownVersion > 0 && stored.connectedAt() == slot.shownLife
+        && stored.version() < slot.shownVersion) {
+      // the last read still predates what subscribers were shown: it has nothing to tell them
+      // (if Redis did go back, the next event, no newer than one published, re-reads it)
+      state.reindex(slot);
       return;
     }
     boolean lost = false;
@@ -165,15 +218,20 @@ final class EventApplier {
       event = slot.shown != null ? ResyncEvents.changed(slot.shown, stored, origin)
           : ResyncEvents.snapshot(stored, origin);
     } else if (lost) {
-      event = ResyncEvents.snapshot(stored, origin);
+      // the version subscribers hold, with other content (a failover gave it again): an updated
+      // event at that version would be ignored by them (protocol §8.3 rule 3); registered
+      // replaces their copy whatever its version (rule 1)
+      event = ResyncEvents.registered(stored, origin);
     }
     if (event == null) {
       return null;
     }
     if (stored == null) {
       slot.shownAs(null);
-      // subscribers were told it is gone: nothing left to deduplicate, the slot may go
+      // subscribers were told it is gone: the slot may go; the events of that life still on
+      // their way are recognised by toldGone
       slot.lastPublished = 0;
+      toldGone.put(slot.handle, event.getLong("version"));
     } else {
       // shared with committed when that is what Redis holds, else the read's own copy
       slot.shownAs(slot.committed != null && slot.committed.version() == stored.version()
@@ -232,6 +290,7 @@ final class EventApplier {
     slot.shownAs(read == null ? null : slot.committed);
     if (read == null) {
       slot.lastPublished = 0;
+      toldGone.put(handle, event.getLong("version"));
     }
     state.reindex(slot);
     env.metrics().resyncEvent();
@@ -343,8 +402,8 @@ final class EventApplier {
   /**
    * Redis holds an older version than this sidecar, or the same version with other content: a
    * failover lost the later writes (and the versions were given again). Redis's state is taken,
-   * versions count on from it, and subscribers get it as a resync snapshot (as {@code registered}
-   * when it is older than what they hold).
+   * versions count on from it, and subscribers get it as a resync snapshot when it is newer than
+   * what they hold, else as {@code registered}, which they take whatever its version.
    */
   private void wentBack(HandleSlot slot, StoredConnection stored) {
     long seen = slot.shownVersion;
@@ -353,9 +412,9 @@ final class EventApplier {
     ConnectionRecord now = stored.record();
     slot.shownAs(slot.committed);
     env.metrics().resyncEvent();
-    // an older version than subscribers hold would be ignored by them (protocol §8.3): a
-    // registered event replaces their copy whatever its version
-    publish(now.version() < seen || now.connectedAt() != seenLife
+    // a version subscribers hold already (an older one, or the same with other content) would
+    // be ignored by them (protocol §8.3): a registered event replaces their copy whatever its version
+    publish(now.version() <= seen || now.connectedAt() != seenLife
         ? ResyncEvents.registered(now, env.config().instanceId())
         : ResyncEvents.snapshot(now, env.config().instanceId()));
   }

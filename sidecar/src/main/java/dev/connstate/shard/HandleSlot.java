@@ -45,7 +45,12 @@ final class HandleSlot {
   boolean rereading;
   /** The next re-read takes Redis's state whatever its version: Redis may have lost history. */
   boolean authoritative;
-  /** Events received for this handle: a read that saw it change while in flight is repeated. */
+  /**
+   * Changes seen for this handle: events received, and this sidecar's own changes Redis
+   * acknowledged (their events may come much later). A read during which it moved may predate
+   * that change, so it can tell neither that Redis went back nor what subscribers miss: it is
+   * repeated.
+   */
   int eventCount;
   /** What the shard's indexes hold for this handle, to update them when the view changes. */
   String indexedPlayer;
@@ -144,10 +149,20 @@ final class HandleSlot {
 
   /** Records that Redis stored a local change at {@code version}. */
   void acknowledged(LocalWrite write) {
+    ownChangeStored();
     if (view != null && write.version > view.version()) {
       view.version(write.version);
     }
     fold();
+  }
+
+  /**
+   * Redis stored a change this sidecar made (its answer came; its event may come later):
+   * counted with the events, so that a read in flight meanwhile, which may predate the change,
+   * is not taken for Redis going back (or a connection gone, or come back).
+   */
+  void ownChangeStored() {
+    eventCount++;
   }
 
   /**

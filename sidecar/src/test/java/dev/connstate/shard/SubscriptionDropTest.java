@@ -191,6 +191,33 @@ class SubscriptionDropTest {
     }));
   }
 
+  @Test
+  @DisplayName("a disconnect the resync reads before its event arrives comes out once: the late event of the "
+      + "life subscribers were told is over is not published again")
+  void lateRemovalAfterResync(Vertx vertx, VertxTestContext test) {
+    SubscriberCopy subscriber = subscribe(vertx);
+    ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
+      f.run(register(42)).compose(r -> f.settled()).compose(v -> {
+        // the subscription is back and the resync runs; another sidecar's disconnect reaches
+        // Redis first, its event only after the resync's read (it travels on another connection)
+        f.store.holdEvents();
+        f.store.disconnectElsewhere(42, System.currentTimeMillis());
+        return resync(f);
+      }).compose(v -> f.settled()).compose(v -> {
+        f.store.releaseEvents();
+        return f.settled();
+      }).compose(v -> f.run(register(43))).compose(r -> f.settled())
+          .compose(v -> Future.fromCompletionStage(subscriber.received(3)))
+          .onComplete(test.succeeding(v -> test.verify(() -> {
+            assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "disconnected v2 resync");
+            assertThat(subscriber.eventsOf(43)).as("published after the late event").containsExactly("registered v1");
+            assertThat(subscriber.copy(42)).isNull();
+            assertThat(f.totals.connections()).isEqualTo(1);
+            test.completeNow();
+          })));
+    }));
+  }
+
   /** What a §8.3 subscriber does on a version jump (a resync's is one): re-reads the handle with get. */
   private static Future<Void> rereadStale(ShardFixture f, SubscriberCopy subscriber) {
     Future<Void> all = Future.succeededFuture();
