@@ -119,8 +119,12 @@ class ClientBridgeIT extends ClientContract {
     seen.awaitCount(1);
     int reconnectsBefore = reconnects.get();
 
+    assertThat(client.connected()).isTrue();
     sidecar.kill();
     sidecar.awaitExit(30);
+    // a request written before the client saw the socket close has an unknown outcome (it was
+    // sent); one made once it knows waits for the next connection, which is what this shows
+    Await.until("the client noticed its sidecar is gone", Duration.ofSeconds(10), () -> !client.connected());
     Future<Connection> meanwhile = client.get(handle);
     // while the client is away, another sidecar sharing the Redis binds the connection
     try (TestSidecar other = TestSidecar.start(redis, PREFIX, "client-bridge-other")) {
@@ -131,6 +135,7 @@ class ClientBridgeIT extends ClientContract {
 
     assertThat(Await.result(meanwhile).playerRef()).isEqualTo("#77");
     Await.until("the client reconnected", Duration.ofSeconds(20), () -> reconnects.get() > reconnectsBefore);
+    assertThat(client.connected()).isTrue();
     Await.result(client.updateCritical(handle, Map.of("AFTER", "restart")));
     seen.awaitCount(2);
     ConnectionEvent reread = seen.events.get(1);

@@ -40,7 +40,8 @@ final class BridgeTransport implements Transport {
   private final Set<String> warned = new HashSet<>();
   private NetSocket socket;
   private KeepAlive keepAlive;
-  private boolean ready;
+  /** Written on the client's context, read by {@link #connected} from any thread. */
+  private volatile boolean ready;
   private boolean closed;
   private int failedAttempts;
   private long connects;
@@ -118,6 +119,11 @@ final class BridgeTransport implements Transport {
   @Override
   public void onReconnected(Handler<Void> listener) {
     onContext(() -> reconnectListeners.add(listener));
+  }
+
+  @Override
+  public boolean connected() {
+    return ready;
   }
 
   @Override

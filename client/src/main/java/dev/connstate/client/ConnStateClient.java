@@ -268,6 +268,15 @@ public final class ConnStateClient {
     return transport.request(address, body);
   }
 
+  /**
+   * True while a command is sent at once: over the bridge, while connected and authenticated
+   * (false while it reconnects: commands then wait for the connection, up to their timeout); in
+   * process, always. A point-in-time answer, for health checks and tests.
+   */
+  public boolean connected() {
+    return transport.connected();
+  }
+
   /** Stops the client: no more reconnects or events; requests still waiting fail. */
   public Future<Void> close() {
     return transport.close();

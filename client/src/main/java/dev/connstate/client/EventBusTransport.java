@@ -66,6 +66,11 @@ final class EventBusTransport implements Transport {
   }
 
   @Override
+  public boolean connected() {
+    return true;
+  }
+
+  @Override
   public Future<Void> close() {
     return Future.succeededFuture();
   }

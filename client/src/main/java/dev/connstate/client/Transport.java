@@ -23,6 +23,9 @@ interface Transport {
   /** Runs {@code listener} on the client's context after every reconnect (never, in process). */
   void onReconnected(Handler<Void> listener);
 
+  /** True while requests can be sent at once (over the bridge: connected and authenticated; in process: always). */
+  boolean connected();
+
   /** Stops: pending requests fail, no more events. */
   Future<Void> close();
 }
