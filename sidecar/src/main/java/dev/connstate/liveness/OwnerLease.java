@@ -200,15 +200,15 @@ public final class OwnerLease extends VerticleBase implements Fence {
           LOG.info("owner lease {} taken again with epoch {}; reloading every connection", keys.lease(instanceId),
               value);
           long started = System.nanoTime();
-          return reload.get().onComplete(ar -> {
-            reloading = false;
-            if (ar.succeeded()) {
-              LOG.info("reloaded after the lost lease in {} ms; ready again", (System.nanoTime() - started) / 1_000_000);
-            } else {
-              problems.warn("reloading after the lost lease failed; ready again, the next reconnection resyncs",
-                  keys.lease(instanceId), ar.cause());
-            }
-          }).recover(e -> Future.succeededFuture());
+          return reload.get().map(v -> {
+            LOG.info("reloaded after the lost lease in {} ms; ready again", (System.nanoTime() - started) / 1_000_000);
+            return (Void) null;
+          }).recover(e -> {
+            // the lease is held: serving again beats staying unready; the next resync catches up
+            problems.warn("reloading after the lost lease failed; ready again, the next reconnection resyncs",
+                keys.lease(instanceId), e);
+            return Future.succeededFuture();
+          }).onComplete(ar -> reloading = false);
         });
   }
 

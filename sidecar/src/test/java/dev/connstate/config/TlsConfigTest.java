@@ -53,7 +53,7 @@ class TlsConfigTest {
   @DisplayName("redis.tls.caFile with an endpoint that is not rediss:// (or with the embedded Redis) is refused: "
       + "the operator meant TLS")
   void caFileNeedsRediss() {
-    for (String url : new String[] {"redis://r:6379", "rediss://a:6380,redis://b:6379"}) {
+    for (String url : new String[] {"redis://r:6400", "rediss://a:6380,redis://b:6400"}) {
       assertThatThrownBy(() -> load(Map.of("CONNSTATE_REDIS_URL", url, "CONNSTATE_REDIS_TLS_CA_FILE", "/ca.pem")))
           .as(url).isInstanceOf(ConfigException.class)
           .hasMessageContaining("CONNSTATE_REDIS_TLS_CA_FILE").hasMessageContaining("rediss://");

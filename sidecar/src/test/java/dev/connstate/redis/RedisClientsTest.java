@@ -57,11 +57,11 @@ class RedisClientsTest {
   @DisplayName("the pool holds a connection per shard, the subscription, lease and reaper, and spares; a configured "
       + "size with none to spare (Redis Cluster's slot refresh would stall every request) is refused, naming the key")
   void poolSize() {
-    assertThat(RedisClients.options(load(Map.of()).redis(), "redis://a:6379", 4).getMaxPoolSize()).isEqualTo(11);
+    assertThat(RedisClients.options(load(Map.of()).redis(), "redis://a:6400", 4).getMaxPoolSize()).isEqualTo(11);
     SidecarConfig eight = load(Map.of("CONNSTATE_REDIS_MAX_POOL_SIZE", "8"));
-    assertThat(RedisClients.options(eight.redis(), "redis://a:6379", 4).getMaxPoolSize()).isEqualTo(8);
+    assertThat(RedisClients.options(eight.redis(), "redis://a:6400", 4).getMaxPoolSize()).isEqualTo(8);
     SidecarConfig seven = load(Map.of("CONNSTATE_REDIS_MAX_POOL_SIZE", "7"));
-    assertThatThrownBy(() -> RedisClients.options(seven.redis(), "redis://a:6379", 4))
+    assertThatThrownBy(() -> RedisClients.options(seven.redis(), "redis://a:6400", 4))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("redis.maxPoolSize (CONNSTATE_REDIS_MAX_POOL_SIZE) is 7")
         .hasMessageContaining("set at least 8");
@@ -72,7 +72,7 @@ class RedisClientsTest {
   void scheme() {
     assertThat(RedisClients.schemeOf("rediss://u:p@a:6380")).isEqualTo("rediss://");
     assertThat(RedisClients.schemeOf(" rediss://a:6380")).isEqualTo("rediss://");
-    assertThat(RedisClients.schemeOf("redis://a:6379")).isEqualTo("redis://");
+    assertThat(RedisClients.schemeOf("redis://a:6400")).isEqualTo("redis://");
   }
 
   @Test
