@@ -19,12 +19,19 @@ import org.slf4j.helpers.MessageFormatter;
  * such line is counted in {@code connstate_redis_client_errors_total{kind}} and reported through
  * the rate-limited problem log, one line per kind per interval with a sample and no stack trace.
  *
- * <p>Only WARN and ERROR lines of the client's own loggers ({@code io.vertx.redis.client.*}) are
- * taken; everything else passes untouched. Installed on logback's context for the sidecar's life;
+ * <p>Only WARN and ERROR lines of the client's own loggers ({@code io.vertx.redis.client.*}) and
+ * of Vert.x's socket base for sockets nobody handles errors of (only the Redis client's, in the
+ * sidecar) are taken; everything else passes untouched. Installed on logback's context for the sidecar's life;
  * with several sidecars in one JVM (tests) the first installed takes the lines.
  */
 public final class RedisClientLog extends TurboFilter {
   private static final String CLIENT_LOGGERS = "io.vertx.redis.client";
+  /**
+   * Vert.x's socket base logs an error of a socket with no exception handler. Every socket the
+   * sidecar opens or accepts has one, so what lands here is the Redis client's, reset during its
+   * handshake (before it sets its handler).
+   */
+  private static final String UNHANDLED_SOCKET_ERRORS = "io.vertx.core.net.impl.ConnectionBase";
 
   private final Metrics metrics;
   private final RateLimitedLog problems;
@@ -54,7 +61,8 @@ public final class RedisClientLog extends TurboFilter {
 
   @Override
   public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-    if (format == null || !level.isGreaterOrEqual(Level.WARN) || !logger.getName().startsWith(CLIENT_LOGGERS)) {
+    if (format == null || !level.isGreaterOrEqual(Level.WARN) || !logger.getName().startsWith(CLIENT_LOGGERS)
+        && !logger.getName().equals(UNHANDLED_SOCKET_ERRORS)) {
       return FilterReply.NEUTRAL;
     }
     Throwable cause = t != null ? t : MessageFormatter.getThrowableCandidate(params);

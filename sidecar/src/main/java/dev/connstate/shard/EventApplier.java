@@ -281,9 +281,12 @@ final class EventApplier {
     } else {
       ConnectionRecord stored = read.record();
       slot = slot != null ? slot : state.getOrCreate(handle);
+      boolean newer = slot.shownVersion > 0 && stored.connectedAt() == slot.shownLife
+          && stored.version() > slot.shownVersion;
       slot.replace(read);
-      event = before == null || stored.connectedAt() != before.connectedAt()
-          ? ResyncEvents.registered(stored, origin) : ResyncEvents.snapshot(stored, origin);
+      // only a version above the one subscribers hold is applied as an update (protocol §8.3);
+      // the same or a lower version with other content must replace their copy: registered
+      event = newer ? ResyncEvents.snapshot(stored, origin) : ResyncEvents.registered(stored, origin);
     }
     // published whatever was published before: the version may be one subscribers saw with other content
     slot.lastPublished = event.getLong("version");

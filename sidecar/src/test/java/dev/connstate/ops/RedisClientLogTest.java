@@ -60,6 +60,25 @@ class RedisClientLogTest {
   }
 
   @Test
+  @DisplayName("a socket reset before the Redis client set its handler (Vert.x's ConnectionBase) is counted and rate-limited too")
+  void unhandledSocketErrors() {
+    Logger sockets = (Logger) LoggerFactory.getLogger("io.vertx.core.net.impl.ConnectionBase");
+    ListAppender<ILoggingEvent> socketLines = new ListAppender<>();
+    socketLines.start();
+    sockets.addAppender(socketLines);
+    try {
+      sockets.error("Connection reset", new java.net.SocketException("Connection reset"));
+      sockets.error("Connection reset", new java.net.SocketException("Connection reset"));
+      assertThat(socketLines.list).isEmpty();
+      assertThat(count(MetricNames.CLIENT_ERROR_CONNECTION)).isEqualTo(2);
+      assertThat(problemLines.list).singleElement().satisfies(line -> assertThat(line.getFormattedMessage())
+          .contains("ConnectionBase: Connection reset"));
+    } finally {
+      sockets.detachAppender(socketLines);
+    }
+  }
+
+  @Test
   @DisplayName("a reply no request waited for is its own kind; the client's INFO and DEBUG lines pass untouched")
   void kindsAndLevels() {
     client.error("No handler waiting for message: {}", "PONG");

@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  * and now and then unbinds or disconnects one. Like the two servers of DESIGN §1, register and
  * disconnect go to the first sidecar, bind and unbind to the last, critical updates to either.
  * A command answered 503 is retried, as a client would (critical commands are idempotent), up to
- * five times with growing pauses (0.1 to 1 s); a command never acknowledged leaves its handle in
+ * five times with growing pauses (0.1 to 1 s), and so is one whose outcome is unknown (failure code
+ * -1: a bridge socket closed before the answer, a sidecar gone); a command never
+ * acknowledged leaves its handle in
  * one of two states (before or after it), and the handle gets no more commands.
  */
 public final class AcknowledgedLoad {
@@ -215,8 +217,14 @@ public final class AcknowledgedLoad {
         record.acknowledged(kind);
         return true;
       } catch (ReplyException e) {
-        if (e.failureCode() == 503) {
-          record.refused(sentMs, "handle " + history.handle + ": " + line + ": " + e.getMessage());
+        // 503, or an outcome unknown (a bridge socket closed before the answer): both safe to retry
+        boolean retryable = e.failureCode() == 503 || e.failureCode() == -1;
+        if (retryable) {
+          if (e.failureCode() == 503) {
+            record.refused(sentMs, "handle " + history.handle + ": " + line + ": " + e.getMessage());
+          } else {
+            record.unknown();
+          }
           if (attempt < RETRY_PAUSES_MS.length) {
             pause(RETRY_PAUSES_MS[attempt]);
             continue;

@@ -37,6 +37,9 @@ public final class FaultProxy implements AutoCloseable {
         open.add(redis);
         client.handler(redis::write);
         redis.handler(client::write);
+        // a reset is this proxy's purpose (and a killed Redis resets its side): close the pair quietly
+        client.exceptionHandler(e -> client.close());
+        redis.exceptionHandler(e -> redis.close());
         client.closeHandler(v -> {
           open.remove(client);
           redis.close();

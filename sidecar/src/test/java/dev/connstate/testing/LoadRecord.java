@@ -23,6 +23,7 @@ final class LoadRecord {
   private final List<String> unexpected = new CopyOnWriteArrayList<>();
   private final List<String> marks = new CopyOnWriteArrayList<>();
   private final AtomicLong gaveUp = new AtomicLong();
+  private final AtomicLong unknown = new AtomicLong();
 
   /** A 503 answer: when its command was sent, and what it was. */
   private record Refusal(long sentMs, String what) {
@@ -43,6 +44,11 @@ final class LoadRecord {
 
   void unexpected(String what) {
     unexpected.add(what);
+  }
+
+  /** An answer of unknown outcome (failure code -1), retried. */
+  void unknown() {
+    unknown.incrementAndGet();
   }
 
   void gaveUp() {
@@ -75,8 +81,8 @@ final class LoadRecord {
     String failures = unexpected.isEmpty() ? ""
         : " (first: " + unexpected.subList(0, Math.min(EXAMPLES, unexpected.size())) + ")";
     return String.format("%s: %s: %d handles, %d commands acknowledged %s; %d answers 503 (retried%s), "
-            + "%d commands never acknowledged, %d unexpected failures%s; timeline: %s",
-        label, shape, handles, acks, new TreeMap<>(acknowledged), refusals.size(), when, gaveUp.get(),
+            + "%d of unknown outcome (retried), %d commands never acknowledged, %d unexpected failures%s; timeline: %s",
+        label, shape, handles, acks, new TreeMap<>(acknowledged), refusals.size(), when, unknown.get(), gaveUp.get(),
         unexpected.size(), failures, String.join(", ", marks));
   }
 }

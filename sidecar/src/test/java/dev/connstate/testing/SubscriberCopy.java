@@ -109,6 +109,26 @@ public final class SubscriberCopy {
     }
   }
 
+  /**
+   * A resync from {@code connstate.list} after the subscriber's socket was down (§8.3): every
+   * handle whose listed version differs from the one applied last is to be re-read, and every
+   * handle the list does not hold is dropped.
+   */
+  public synchronized void resynchronise(Map<Long, Long> listed) {
+    listed.forEach((handle, version) -> {
+      if (!version.equals(last.get(handle))) {
+        stale.add(handle);
+      }
+    });
+    for (Long handle : Set.copyOf(copies.keySet())) {
+      if (!listed.containsKey(handle)) {
+        copies.remove(handle);
+        last.remove(handle);
+        stale.remove(handle);
+      }
+    }
+  }
+
   /** The version applied last for {@code handle}, or null if it holds no such connection. */
   public synchronized Long version(long handle) {
     return last.get(handle);
