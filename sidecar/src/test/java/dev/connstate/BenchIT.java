@@ -72,6 +72,8 @@ class BenchIT {
       assertThat(r.getDouble("redisBytesPerRequest")).as(key + " bytes to Redis").isPositive();
       assertThat(r.getDouble("redisCommandsPerRequest")).as(key + " commands").isPositive();
       assertThat(r.getJsonObject("coresUsed").fieldNames()).as(key).containsExactly("sidecar", "redis", "load");
+      assertThat(r.getDouble("allocatedBytesPerRequest")).as(key + " bytes the sidecar allocated per request")
+          .isNotNull().isNotNegative();
       if (key.startsWith("churn")) {
         assertThat(r.getDouble("criticalPerSecond")).as(key).isPositive();
       }
@@ -102,7 +104,7 @@ class BenchIT {
     assertThat(ratios.fieldNames()).hasSize(5);
     assertThat(ratios.getDouble("hot: hash / legacy (requests/s, closed loop)")).isPositive();
     JsonArray goals = report.getJsonArray("goals");
-    assertThat(goals).hasSize(8);
+    assertThat(goals).hasSize(11);
     for (int i = 0; i < goals.size(); i++) {
       JsonObject goal = goals.getJsonObject(i);
       assertThat(goal.getDouble("measured")).as(goal.getString("goal")).isFinite();
@@ -128,9 +130,11 @@ class BenchIT {
       sidecar.awaitLine("connstate ready", 60);
       String port = Integer.toString(bridge);
       String table = run(120, "bench", "hot", "--port", port, "--duration", "1", "--warmup", "0.5", "--clients", "2",
-          "--rate", "100", "--handles", "50", "--touch-share", "0.8", "--redis-url", redis.url());
+          "--rate", "100", "--handles", "50", "--touch-share", "0.8", "--redis-url", redis.url(),
+          "--metrics-port", Integer.toString(http));
       assertThat(table).contains("scenario      hot on 127.0.0.1:" + port, "open loop, 100 units/s offered",
-          "throughput", "latency (ms)  p50", "errors        none", "bytes and", "CPU (cores)   redis");
+          "throughput", "latency (ms)  p50", "errors        none", "bytes and", "CPU (cores)   redis",
+          "bytes allocated by the sidecar per request");
       assertThat(table).containsPattern("\\[hot on 127\\.0\\.0\\.1:\\d+\\] +1 s:");
 
       JsonObject churn = json(run(120, "bench", "churn", "--port", port, "--duration", "1", "--warmup", "0.5",
@@ -140,6 +144,7 @@ class BenchIT {
       assertThat(churn.getLong("failed")).isZero();
       assertThat(churn.getDouble("criticalPerSecond")).isPositive();
       assertThat(churn.containsKey("redisBytesPerRequest")).as("no --redis-url: not measured").isFalse();
+      assertThat(churn.containsKey("allocatedBytesPerRequest")).as("no --metrics-port: not measured").isFalse();
     }
     try (JarProcess bad = new JarProcess(Map.of(), "bench", "hot", "--clients", "0")) {
       assertThat(bad.awaitExit(60)).isEqualTo(2);

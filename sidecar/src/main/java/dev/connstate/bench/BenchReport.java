@@ -12,10 +12,16 @@ import org.HdrHistogram.Histogram;
 record BenchReport(String scenario, String target, String mode, int clients, double seconds, long requests,
                    long failed, Map<String, Long> errors, long skippedUnits, double requestsPerSecond,
                    double criticalPerSecond, double p50Ms, double p99Ms, double p999Ms, double maxMs,
-                   Double redisBytesPerRequest, Double redisCommandsPerRequest, Map<String, Double> cores) {
+                   Double redisBytesPerRequest, Double redisCommandsPerRequest, Map<String, Double> cores,
+                   Double allocatedBytesPerRequest) {
 
+  /**
+   * @param allocatedBytes what the sidecar's JVM allocated over the measured period (Micrometer's
+   *     young-generation count, which moves at each collection: exact to within one collection),
+   *     or NaN when not read
+   */
   static BenchReport of(Workload workload, String target, String mode, int clients, Measurements m, long skipped,
-                        RedisStats redis, Map<String, Double> cores) {
+                        RedisStats redis, Map<String, Double> cores, double allocatedBytes) {
     Histogram h = m.total();
     double seconds = m.elapsedSeconds();
     long requests = m.succeeded() + m.failed();
@@ -26,7 +32,8 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
         ms(h.getMaxValue()),
         redis == null || requests == 0 ? null : (double) redis.inputBytes() / requests,
         redis == null || requests == 0 ? null : (double) redis.commands() / requests,
-        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cores)));
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cores)),
+        Double.isNaN(allocatedBytes) || requests == 0 ? null : allocatedBytes / requests);
   }
 
   private static double ms(long nanos) {
@@ -43,6 +50,9 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
     if (redisBytesPerRequest != null) {
       json.put("redisBytesPerRequest", redisBytesPerRequest).put("redisCommandsPerRequest", redisCommandsPerRequest);
     }
+    if (allocatedBytesPerRequest != null) {
+      json.put("allocatedBytesPerRequest", allocatedBytesPerRequest);
+    }
     return json;
   }
 
@@ -54,6 +64,7 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
         errors        %s%s
         Redis         %s
         CPU (cores)   %s
+        allocation    %s
         """, scenario, target, mode, clients, seconds, requestsPerSecond,
         criticalPerSecond > 0 ? String.format(Locale.ROOT, " (%,.0f critical changes/s)", criticalPerSecond) : "",
         p50Ms, p99Ms, p999Ms, maxMs, failed == 0 ? "none" : failed + " " + errors,
@@ -62,6 +73,8 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
             : String.format(Locale.ROOT, "%.1f bytes and %.2f commands received per request", redisBytesPerRequest,
                 redisCommandsPerRequest),
         cores.isEmpty() ? "not measured" : String.join("   ", cores.entrySet().stream()
-            .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())).toList()));
+            .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())).toList()),
+        allocatedBytesPerRequest == null ? "not measured (no --metrics-port)"
+            : String.format(Locale.ROOT, "%,.0f bytes allocated by the sidecar per request", allocatedBytesPerRequest));
   }
 }

@@ -23,6 +23,11 @@ abstract class LoadCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "7000", description = "Bridge port (default ${DEFAULT-VALUE}).")
   int port;
 
+  @Option(names = "--metrics-port", paramLabel = "PORT",
+      description = "The sidecar's HTTP port (CONNSTATE_HTTP_PORT, on 127.0.0.1): to report the bytes its JVM "
+          + "allocated per request (from jvm_gc_memory_allocated_bytes_total).")
+  Integer metricsPort;
+
   @Option(names = "--rate", defaultValue = "0", paramLabel = "UNITS_PER_S",
       description = "Offered rate in units/s (a hot-path request, a churn session) over all connections, on a "
           + "fixed schedule (open loop); 0 = as fast as the sidecar answers (closed loop, default).")
@@ -43,6 +48,8 @@ abstract class LoadCommand implements Callable<Integer> {
       problem = "--rate: expected 0 (closed loop) or a positive rate, got " + rate;
     } else if (problem == null && (port < 1 || port > 65_535)) {
       problem = "--port: expected 1 to 65535, got " + port;
+    } else if (problem == null && metricsPort != null && (metricsPort < 1 || metricsPort > 65_535)) {
+      problem = "--metrics-port: expected 1 to 65535, got " + metricsPort;
     } else if (problem == null) {
       problem = scenarioProblem();
     }
@@ -55,7 +62,7 @@ abstract class LoadCommand implements Callable<Integer> {
       Redis redis = load.redisUrl == null ? null : Redis.createClient(vertx, load.redisUrl);
       String target = host + ":" + port;
       BenchReport report = ScenarioRun.run(vertx, workload(), target, load.settings(host, port, rate),
-              new ScenarioRun.Observed(redis, null), System.err)
+              new ScenarioRun.Observed(redis, null, metricsPort == null ? null : new SidecarHttp(metricsPort)), System.err)
           .toCompletionStage().toCompletableFuture()
           .get(Math.round(load.warmup + load.duration) + 300, TimeUnit.SECONDS);
       System.out.print(load.json ? report.toJson().encodePrettily() + "\n" : report.table());

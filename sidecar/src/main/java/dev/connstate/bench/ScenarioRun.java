@@ -32,9 +32,12 @@ final class ScenarioRun {
     }
   }
 
-  /** What to measure besides the replies. */
-  record Observed(Redis redis, Long sidecarPid) {
-    static final Observed NOTHING = new Observed(null, null);
+  /**
+   * What to measure besides the replies: Redis's counters, the sidecar's CPU (its process id) and
+   * the bytes its JVM allocated (its HTTP endpoints); each may be null.
+   */
+  record Observed(Redis redis, Long sidecarPid, SidecarHttp sidecarHttp) {
+    static final Observed NOTHING = new Observed(null, null, null);
   }
 
   private ScenarioRun() {
@@ -55,28 +58,31 @@ final class ScenarioRun {
       Promise<Sample> start = Promise.promise();
       return onContext(connections.get(0), () -> workload.setup(connections.get(0)))
           .compose(v -> driver.run(settings.warmup(), settings.duration(),
-              () -> Sample.take(observed).onComplete(start),
+              () -> Sample.take(vertx, observed).onComplete(start),
               p -> progress.printf(Locale.ROOT, "[%s on %s] %3d s: %,9d requests/s  p99 %8.3f ms  failed %d%n",
                   workload.name(), target, p.second(), p.requests(), p.latencies().getValueAtPercentile(99) / 1e6,
                   p.failed())))
           .compose(v -> start.future())
-          .compose(before -> Sample.take(observed).map(after -> {
+          .compose(before -> Sample.take(vertx, observed).map(after -> {
             double seconds = measurements.elapsedSeconds();
             return BenchReport.of(workload, target, settings.mode(), settings.clients(), measurements,
                 driver.skipped(), before.redis == null ? null : after.redis.minus(before.redis),
-                after.coresSince(before, seconds));
+                after.coresSince(before, seconds), after.allocated - before.allocated);
           }))
           .eventually(() -> Future.join(connections.stream().map(BridgeConnection::close).toList()));
     });
   }
 
-  /** CPU seconds of each process and Redis's counters at one moment. */
-  private record Sample(RedisStats redis, double load, double sidecar) {
-    static Future<Sample> take(Observed observed) {
+  /** CPU seconds of each process, Redis's counters and the sidecar's allocated bytes (NaN: not read) at one moment. */
+  private record Sample(RedisStats redis, double load, double sidecar, double allocated) {
+    static Future<Sample> take(Vertx vertx, Observed observed) {
       double load = CpuTime.ownSeconds();
       double sidecar = observed.sidecarPid() == null ? Double.NaN : CpuTime.seconds(observed.sidecarPid());
       Future<RedisStats> redis = observed.redis() == null ? Future.succeededFuture() : RedisStats.read(observed.redis());
-      return redis.map(r -> new Sample(r, load, sidecar));
+      // an HTTP read that blocks: on a worker, not the event loop driving the load
+      Future<Double> allocated = observed.sidecarHttp() == null ? Future.succeededFuture(Double.NaN)
+          : vertx.executeBlocking(() -> observed.sidecarHttp().metric(SidecarHttp.ALLOCATED_BYTES, ""));
+      return Future.all(redis, allocated).map(all -> new Sample(redis.result(), load, sidecar, allocated.result()));
     }
 
     /** Cores each process kept busy on average: CPU seconds over wall seconds. */

@@ -3,9 +3,6 @@ package dev.connstate.bench;
 import dev.connstate.redis.RedisProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +19,7 @@ final class SidecarProcess implements AutoCloseable {
   private final Process process;
   private final String schema;
   private final int bridgePort;
-  private final int httpPort;
+  private final SidecarHttp http;
   private final long startedNanos;
   private long readyNanos;
 
@@ -30,7 +27,7 @@ final class SidecarProcess implements AutoCloseable {
     this.process = process;
     this.schema = schema;
     this.bridgePort = bridgePort;
-    this.httpPort = httpPort;
+    this.http = new SidecarHttp(httpPort);
     this.startedNanos = startedNanos;
   }
 
@@ -91,14 +88,7 @@ final class SidecarProcess implements AutoCloseable {
 
   /** The sum of every sample of {@code metric} on {@code /metrics} whose labels contain {@code labelFilter}. */
   double metric(String metric, String labelFilter) {
-    double sum = 0;
-    for (String line : get("/metrics").split("\n")) {
-      if (line.startsWith(metric) && (line.charAt(metric.length()) == ' ' || line.charAt(metric.length()) == '{')
-          && line.contains(labelFilter)) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return sum;
+    return http.metric(metric, labelFilter);
   }
 
   /** Heap in use after a full GC ({@code jcmd <pid> GC.run}), in bytes, from the JVM metrics. */
@@ -132,47 +122,11 @@ final class SidecarProcess implements AutoCloseable {
   }
 
   private int status(String path) {
-    try {
-      // a poll that gets no answer soon is retried, not waited out
-      return request(path, 2_000).status();
-    } catch (IOException notYet) {
-      return -1;
-    }
+    return http.status(path);
   }
 
-  private String get(String path) {
-    try {
-      Response response = request(path, 30_000);
-      if (response.status() != 200) {
-        throw new IOException("status " + response.status());
-      }
-      return response.body();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + path + " of the sidecar", e);
-    }
-  }
-
-  private record Response(int status, String body) {
-  }
-
-  /**
-   * One HTTP/1.0 GET on a socket of its own. Not HttpURLConnection: its keep-alive cache handed
-   * a health poll a dead connection to an earlier sidecar that had the same port, and the poll
-   * then waited out its read timeout.
-   */
-  private Response request(String path, int timeoutMs) throws IOException {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", httpPort), timeoutMs);
-      socket.setSoTimeout(timeoutMs);
-      socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int headersEnd = response.indexOf("\r\n\r\n");
-      String[] statusLine = response.substring(0, Math.max(0, response.indexOf("\r\n"))).split(" ");
-      if (headersEnd < 0 || statusLine.length < 2) {
-        throw new IOException("not an HTTP response: " + response.lines().findFirst().orElse(""));
-      }
-      return new Response(Integer.parseInt(statusLine[1]), response.substring(headersEnd + 4));
-    }
+  /** Its HTTP endpoints. */
+  SidecarHttp http() {
+    return http;
   }
 }

@@ -86,7 +86,7 @@ final class Suite {
     LoadOptions o = plan.load();
     ScenarioRun.Settings settings = o.settings("127.0.0.1", sidecar.bridgePort(), rate);
     Future<BenchReport> run = ScenarioRun.run(vertx, workload, sidecar.schema(), settings,
-        new ScenarioRun.Observed(redis, sidecar.pid()), progress);
+        new ScenarioRun.Observed(redis, sidecar.pid(), sidecar.http()), progress);
     BenchReport report = run.toCompletionStage().toCompletableFuture()
         .get(Math.round(o.warmup + o.duration) + 300, TimeUnit.SECONDS);
     progress.print(report.table());
