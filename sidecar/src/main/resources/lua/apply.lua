@@ -4,17 +4,19 @@
 -- itself) and publishes the change event carrying the new version.
 --
 -- KEYS[1] the connection hash, e.g. sharpmush:conn:{42}
--- KEYS[2] (LEASES) the sender's owner lease, e.g. sharpmush:lease:{connsrv-1}
--- KEYS[3] (LEASES, x of a dead owner) that owner's lease
--- ARGV[1] op: r register | b bind | u unbind | m metadata update | d disconnect | x expire
+-- KEYS[2] (LEASES, x of a dead owner) that owner's lease
+-- (the sender's own lease, OWN_LEASE, is filled in rather than sent with every change: 35 bytes a call)
+-- ARGV[1] op: r register | b bind | u unbind | m metadata update | t touch | d disconnect | x expire
 -- ARGV[2] time of the change, Unix ms
 -- ARGV[3] the sender's lease epoch ('' without leases)
 -- r: field, value, ...      (every field but handle, version, lastSeen)
 -- b: playerRef
 -- m: n, key1, value1, ... keyN, valueN, removedKey, ...   (metadata keys, without meta:)
+-- t: as m (n and what follows may be left out), and LastConnectionSignal set to the change's
+--    time, ARGV[2]: derived here rather than sent twice (DESIGN §4)
 -- d: [reason]
 -- x: owner, session ('' for any), reason — only if the connection still has that owner (and
---    session), and, for a dead owner's connection (KEYS[3]), only while that owner has no lease
+--    session), and, for a dead owner's connection (KEYS[2]), only while that owner has no lease
 -- Returns {APPLIED, version}, {UNCHANGED, version}, {NO_CONNECTION}, {CONFLICT, boundRef},
 -- {FENCED, lease} when the sender's lease does not hold its epoch (nothing was changed);
 -- r returns {OWNER_UNLEASED} for a new connection whose owner (not the sender) holds no lease;
@@ -44,10 +46,12 @@ local INDEX = @INDEX@
 -- LEGACY: v1 keys may exist (read fallback: not in Redis Cluster). DUAL: keep the v1 key current.
 local LEGACY = @LEGACY@
 local DUAL = @DUAL@
--- LEASES: fence every change with the sender's lease (KEYS[2]); OWNERS: keep the owner index
+-- LEASES: fence every change with the sender's lease (OWN_LEASE); OWNERS: keep the owner index
 -- here (leases on, outside Redis Cluster)
 local LEASES = @LEASES@
 local OWNERS = @OWNERS@
+local OWN_LEASE = @OWN_LEASE@
+local LAST_SIGNAL = 'meta:' .. @LAST_SIGNAL@
 
 local key, op, at, epoch = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
@@ -56,7 +60,7 @@ local NUMERIC = { connectedAt = true }
 
 -- a sender whose lease lapsed, or was taken by another process with its id, never writes
 if LEASES then
-  local lease = redis.call('GET', KEYS[2])
+  local lease = redis.call('GET', OWN_LEASE)
   if lease ~= epoch then
     return { FENCED, lease or false }
   end
@@ -257,7 +261,7 @@ if op == 'x' then
     end
     return { UNCHANGED, version }
   end
-  if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
+  if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then
     -- the owner took a lease again (a restart): its connections live on
     return { UNCHANGED, version }
   end
@@ -268,9 +272,13 @@ if redis.call('EXISTS', key) == 0 then
   return { NO_CONNECTION }
 end
 
-if op == 'm' then
-  local n = tonumber(ARGV[4])
+if op == 'm' or op == 't' then
+  local n = tonumber(ARGV[4] or '0')
   local sets, dels = {}, {}
+  if op == 't' then
+    -- the change's own time as sent, not the later lastSeen keepLater may adopt
+    sets[1], sets[2] = LAST_SIGNAL, ARGV[2]
+  end
   for i = 5, 4 + 2 * n, 2 do
     sets[#sets + 1] = 'meta:' .. ARGV[i]
     sets[#sets + 1] = ARGV[i + 1]

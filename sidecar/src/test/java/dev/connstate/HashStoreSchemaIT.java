@@ -72,6 +72,27 @@ class HashStoreSchemaIT {
     check(true);
   }
 
+  @Test
+  @DisplayName("a touch's call sends only op, time and epoch: LastConnectionSignal and the sidecar's own lease key "
+      + "are filled in by the script (DESIGN §4: derived values are not sent twice)")
+  void touchCallCarriesNothingDerived() {
+    try (RedisMonitor monitor = RedisMonitor.start(redis.port());
+         TestSidecar sidecar = TestSidecar.start(redis, PREFIX, INSTANCE, new JsonObject().put("writeBehindDelayMs", 0))) {
+      Await.result(sidecar.client().register(HANDLE, ADDRESS, ADDRESS, "telnet"));
+      int from = monitor.size();
+      Await.result(sidecar.client().touch(HANDLE));
+      int call = monitor.awaitFrom(from, "the touch's script call", c -> !c.fromScript()
+          && c.name().equals("EVALSHA") && c.args().size() > 3 && c.args().get(3).equals("t"));
+      List<String> args = monitor.commands().get(call).args();
+      assertThat(args.subList(1, 3)).as("one key: the connection's hash").containsExactly("1",
+          PREFIX + "conn:{" + HANDLE + "}");
+      assertThat(args).as("op, time and epoch only (%s)", args).hasSize(6);
+      assertThat(args.get(4)).matches("1\\d{12}");
+      Map<String, String> stored = redis.hgetall(PREFIX + "conn:{" + HANDLE + "}");
+      assertThat(stored.get("meta:LastConnectionSignal")).as("derived by the script").isEqualTo(args.get(4));
+    }
+  }
+
   /**
    * One command of the scenario: the javadoc section it is held to, the type of the event its
    * script call publishes, whether the connection is bound to a player when it runs.

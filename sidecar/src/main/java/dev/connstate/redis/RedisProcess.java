@@ -116,15 +116,37 @@ public final class RedisProcess implements AutoCloseable {
     return null;
   }
 
-  /** A TCP port that was free a moment ago. */
+  /**
+   * A TCP port that was free a moment ago, from 20000–29999: below the range the kernel hands out
+   * to outgoing connections (Linux: 32768 and up), which otherwise may take the port between this
+   * check and its use. Successive calls in one JVM walk the range from a random start, so two
+   * callers are not handed the same port before either binds it.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
+    for (int attempt = 0; attempt < PORT_RANGE; attempt++) {
+      int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORT_RANGE);
+      if (free(port)) {
+        return port;
+      }
+    }
+    throw new UncheckedIOException(new IOException("no free TCP port in " + FIRST_PORT + "–"
+        + (FIRST_PORT + PORT_RANGE - 1)));
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      socket.bind(new java.net.InetSocketAddress(port));
+      return true;
+    } catch (IOException taken) {
+      return false;
     }
   }
+
+  private static final int FIRST_PORT = 20_000;
+  private static final int PORT_RANGE = 10_000;
+  private static final java.util.concurrent.atomic.AtomicInteger nextPort =
+      new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORT_RANGE));
 
   public int port() {
     return port;

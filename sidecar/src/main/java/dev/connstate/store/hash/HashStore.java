@@ -2,6 +2,7 @@ package dev.connstate.store.hash;
 
 import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.FieldChange;
+import dev.connstate.model.SharpMushKeys;
 import dev.connstate.model.Fields;
 import dev.connstate.model.MalformedRecordException;
 import dev.connstate.shard.ConnectionStore;
@@ -129,6 +130,9 @@ public final class HashStore implements ConnectionStore {
   private static final String OP_BIND = "b";
   private static final String OP_UNBIND = "u";
   private static final String OP_METADATA = "m";
+  /** A metadata update whose LastConnectionSignal is the change's own time: the script sets it. */
+  private static final String OP_TOUCH = "t";
+  private static final String LAST_SIGNAL_FIELD = Fields.meta(SharpMushKeys.LAST_CONNECTION_SIGNAL);
   private static final String OP_DISCONNECT = "d";
   private static final String OP_EXPIRE = "x";
 
@@ -175,7 +179,6 @@ public final class HashStore implements ConnectionStore {
   private final ReplicaAcks replicaAcks;
   private final ClusterScan clusterScan;
   private final Fence fence;
-  private final List<String> changeKeysTail;
 
   /**
    * @param clusterScan how to scan the keyspace in Redis Cluster; null outside it
@@ -185,7 +188,6 @@ public final class HashStore implements ConnectionStore {
                    ClusterScan clusterScan, Fence fence, int shard) {
     this.connection = connection;
     this.fence = fence;
-    this.changeKeysTail = options.leasesInScript() ? List.of(keys.lease(options.origin())) : List.of();
     this.clusterScan = clusterScan;
     this.keys = keys;
     this.options = options;
@@ -204,6 +206,8 @@ public final class HashStore implements ConnectionStore {
     Map<String, String> strings = keys.luaConstants();
     strings.put("ORIGIN", options.origin());
     strings.put("ORIGIN_JSON", Json.encode(options.origin()));
+    strings.put("OWN_LEASE", keys.lease(options.origin()));
+    strings.put("LAST_SIGNAL", SharpMushKeys.LAST_CONNECTION_SIGNAL);
     return Scripts.fill(TEMPLATE, strings, Map.of(
         "TTL", Long.toString(options.ttlMs()),
         "INDEX", Boolean.toString(!options.cluster()),
@@ -278,19 +282,27 @@ public final class HashStore implements ConnectionStore {
   public Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket) {
     List<String> sets = new ArrayList<>();
     List<String> removals = new ArrayList<>();
-    change.fields().forEach((field, value) -> {
+    String time = Long.toString(at);
+    boolean touch = false;
+    for (Map.Entry<String, String> entry : change.fields().entrySet()) {
+      String field = entry.getKey();
+      String value = entry.getValue();
       if (value == null) {
         removals.add(Fields.metaKey(field));
+      } else if (field.equals(LAST_SIGNAL_FIELD) && value.equals(time)) {
+        touch = true; // the script derives it from the change's time (DESIGN §4: not sent twice)
       } else {
         sets.add(Fields.metaKey(field));
         sets.add(value);
       }
-    });
+    }
     List<String> args = new ArrayList<>(1 + sets.size() + removals.size());
-    args.add(Integer.toString(sets.size() / 2));
-    args.addAll(sets);
-    args.addAll(removals);
-    return change(handle, OP_METADATA, at, args, null, ticket).map(HashStore::outcome);
+    if (!touch || !sets.isEmpty() || !removals.isEmpty()) {
+      args.add(Integer.toString(sets.size() / 2));
+      args.addAll(sets);
+      args.addAll(removals);
+    }
+    return change(handle, touch ? OP_TOUCH : OP_METADATA, at, args, null, ticket).map(HashStore::outcome);
   }
 
   @Override
@@ -355,12 +367,8 @@ public final class HashStore implements ConnectionStore {
     args.add(Long.toString(at));
     args.add(epoch);
     args.addAll(rest);
-    List<String> scriptKeys = new ArrayList<>(3);
-    scriptKeys.add(keys.connection(handle));
-    scriptKeys.addAll(changeKeysTail);
-    if (ownerLease != null) {
-      scriptKeys.add(ownerLease);
-    }
+    List<String> scriptKeys = ownerLease == null ? List.of(keys.connection(handle))
+        : List.of(keys.connection(handle), ownerLease);
     return script.call(scriptKeys, args, ticket).compose(r -> {
       if (Replies.number(r, 0) != ScriptCodes.FENCED) {
         return Future.succeededFuture(r);
