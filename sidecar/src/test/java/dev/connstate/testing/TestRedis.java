@@ -36,12 +36,15 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
   }
 
   private TestRedis(List<String> extraArgs, String password) {
+    this(RedisBinary.get(), extraArgs, password);
+  }
+
+  private TestRedis(Path binary, List<String> extraArgs, String password) {
     this.password = password;
     if (password != null) {
       extraArgs = new java.util.ArrayList<>(extraArgs);
       extraArgs.addAll(List.of("--requirepass", password));
     }
-    Path binary = RedisBinary.get();
     try {
       Path dir = Files.createTempDirectory("connstate-test-redis");
       process = new RedisProcess(binary, RedisProcess.freePort(), dir, extraArgs);
@@ -53,6 +56,11 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
   /** Starts a server that keeps nothing on disk. */
   public static TestRedis start() {
     return new TestRedis(List.of()).begin();
+  }
+
+  /** Starts the redis-server embedded-redis ships (6.2: no Redis Functions), whatever is on PATH. */
+  public static TestRedis startBundled() {
+    return new TestRedis(RedisProcess.bundledBinary(), List.of(), null).begin();
   }
 
   /** Starts a server with extra redis-server arguments (e.g. {@code --appendonly yes}). */
@@ -121,6 +129,16 @@ public final class TestRedis implements RedisReader, AutoCloseable, BeforeAllCal
   public Response call(String command, Object... args) {
     Request request = RedisReader.request(command, args);
     return Await.result(client.send(request));
+  }
+
+  /** The server's major version (6 for the bundled binary). */
+  public int majorVersion() {
+    String info = call("INFO", "server").toString();
+    java.util.regex.Matcher version = java.util.regex.Pattern.compile("redis_version:(\\d+)\\.").matcher(info);
+    if (!version.find()) {
+      throw new AssertionError("INFO server names no redis_version: " + info);
+    }
+    return Integer.parseInt(version.group(1));
   }
 
   /** Remaining time to live in ms: -1 none, -2 no such key. */

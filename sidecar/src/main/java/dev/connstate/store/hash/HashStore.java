@@ -193,12 +193,24 @@ public final class HashStore implements ConnectionStore {
     this.options = options;
     this.active = active;
     this.replicaAcks = new ReplicaAcks(connection::send, options.criticalReplicas(), options.replicaAckTimeoutMs());
-    this.script = new ScriptCaller(connection, scriptSource(keys, options, shard));
+    // outside Redis Cluster (where each master would need the function loaded) as a Redis Function
+    String source = scriptSource(keys, options, shard);
+    this.script = options.cluster() ? new ScriptCaller(connection, source)
+        : ScriptCaller.preferringFunction(connection, source, library(keys, options, shard));
     this.convert = new ScriptCaller(connection, "-- shard " + shard + "\n" + CONVERT);
     this.reader = new ScriptCaller(connection, "-- shard " + shard + "\n" + READ);
     connection.onConnected(script::load);
     connection.onConnected(convert::load);
     connection.onConnected(reader::load);
+  }
+
+  /**
+   * The function library of this sidecar's shard: one per key prefix, instance id and shard, so
+   * that its {@code FUNCTION LOAD REPLACE} only ever replaces its own earlier version.
+   */
+  static String library(RedisKeys keys, Options options, int shard) {
+    return "connstate_" + Scripts.sha1(keys.active() + "\n" + options.origin()).substring(0, 12)
+        + "_" + shard;
   }
 
   /** The change script as this shard runs it: the template with its constants filled in. */
