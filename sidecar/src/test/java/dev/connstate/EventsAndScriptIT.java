@@ -9,12 +9,8 @@ import dev.connstate.ops.MetricNames;
 import dev.connstate.testing.Await;
 import dev.connstate.testing.TestRedis;
 import dev.connstate.testing.TestSidecar;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -39,26 +35,6 @@ class EventsAndScriptIT {
   @AfterEach
   void stop() {
     sidecar.close();
-  }
-
-  @Test
-  @DisplayName("after SCRIPT FLUSH the script is reloaded and pipelined changes still apply in order")
-  void reloadsAfterScriptFlush() {
-    long handle = 100;
-    Await.result(sidecar.client().register(handle, "10.0.0.1:1", "h", "telnet"));
-    redis.call("SCRIPT", "FLUSH");
-    List<Future<?>> all = new ArrayList<>();
-    for (int i = 0; i < 2_000; i++) {
-      all.add(sidecar.client().update(handle, Map.of("N", Integer.toString(i))));
-      if (i == 1_000) {
-        all.add(sidecar.client().bind(handle, "#1"));
-      }
-    }
-    Await.result(Future.all(all));
-    Await.result(sidecar.client().updateCritical(handle, Map.of("FENCE", "1")));
-    Map<String, String> hash = redis.hgetall(sidecar.keys().connection(handle));
-    assertThat(hash).containsEntry("meta:N", "1999").containsEntry("playerRef", "#1").containsEntry("meta:FENCE", "1");
-    assertThat(Await.result(sidecar.client().get(handle)).version()).isEqualTo(Long.parseLong(hash.get("version")));
   }
 
   @Test

@@ -90,8 +90,9 @@ class HashStoreSchemaIT {
           PREFIX + "conn:{" + HANDLE + "}");
       assertThat(args).as("op, time and epoch only (%s)", args).hasSize(6);
       assertThat(args.get(4)).matches("1\\d{12}");
-      Map<String, String> stored = redis.hgetall(PREFIX + "conn:{" + HANDLE + "}");
-      assertThat(stored.get("meta:LastConnectionSignal")).as("derived by the script").isEqualTo(args.get(4));
+      // MONITOR shows a call as it starts: its write is awaited, not assumed
+      Await.until("the script set LastConnectionSignal to the change's time", java.time.Duration.ofSeconds(5),
+          () -> args.get(4).equals(redis.hgetall(PREFIX + "conn:{" + HANDLE + "}").get("meta:LastConnectionSignal")));
     }
   }
 
