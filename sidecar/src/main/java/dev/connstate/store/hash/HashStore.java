@@ -478,7 +478,8 @@ public final class HashStore implements ConnectionStore {
   }
 
   private static StoredConnection stored(long handle, Response hashReply, Response legacyReply) {
-    if (hashReply != null && hashReply.size() > 0 && hashReply.get(0).type() == ResponseType.NUMBER
+    if (hashReply != null && hashReply.type() == ResponseType.MULTI && hashReply.size() > 0
+        && hashReply.get(0).type() == ResponseType.NUMBER
         && hashReply.get(0).toLong() == ScriptCodes.OVERSIZED) {
       Map<String, String> fixed = new HashMap<>();
       for (int i = 3; i + 1 < hashReply.size(); i += 2) {
@@ -486,7 +487,8 @@ public final class HashStore implements ConnectionStore {
       }
       return new StoredConnection(ConnectionRecord.fromHash(handle, fixed), null, true);
     }
-    Map<String, String> hash = Replies.hash(hashReply);
+    Map<String, String> hash = hashReply != null && hashReply.type() == ResponseType.BULK
+        ? Replies.packedHash(hashReply) : Replies.hash(hashReply);
     if (!hash.isEmpty()) {
       return new StoredConnection(ConnectionRecord.fromHash(handle, hash), null);
     }

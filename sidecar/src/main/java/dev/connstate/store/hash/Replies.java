@@ -1,6 +1,8 @@
 package dev.connstate.store.hash;
 
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -27,9 +29,45 @@ final class Replies {
     return out;
   }
 
+  /**
+   * A hash as {@code read.lua} packs it into one string: per field and per value its length in
+   * bytes, a colon and its bytes (UTF-8).
+   *
+   * @throws IllegalArgumentException if the text is not in that form
+   */
+  static Map<String, String> packedHash(Response reply) {
+    byte[] bytes = reply.toBytes();
+    Map<String, String> out = new HashMap<>(32);
+    int at = 0;
+    String field = null;
+    while (at < bytes.length) {
+      int length = 0;
+      int digits = 0;
+      while (at < bytes.length && bytes[at] >= '0' && bytes[at] <= '9' && digits < 10) {
+        length = length * 10 + (bytes[at++] - '0');
+        digits++;
+      }
+      if (digits == 0 || at >= bytes.length || bytes[at] != ':' || bytes.length - at - 1 < length) {
+        throw new IllegalArgumentException("a packed hash from read.lua is cut or malformed at byte " + at);
+      }
+      String text = new String(bytes, at + 1, length, StandardCharsets.UTF_8);
+      at += 1 + length;
+      if (field == null) {
+        field = text;
+      } else {
+        out.put(field, text);
+        field = null;
+      }
+    }
+    if (field != null) {
+      throw new IllegalArgumentException("a packed hash from read.lua ends with a field without a value");
+    }
+    return out;
+  }
+
   /** True for a null or empty reply (a hash that does not exist), without reading its elements. */
   static boolean isEmpty(Response reply) {
-    return reply == null || reply.size() == 0;
+    return reply == null || reply.type() == ResponseType.MULTI && reply.size() == 0;
   }
 
   /** Element {@code i} of an array reply as a long, or 0 when absent or null. */
