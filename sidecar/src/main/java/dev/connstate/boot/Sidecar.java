@@ -263,7 +263,9 @@ public final class Sidecar {
   }
 
   private Future<Void> deployCommands() {
-    return vertx.deployVerticle(new CommandIngress(new CommandParser(config.limits()), shards, metrics))
+    CommandIngress ingress = new CommandIngress(new CommandParser(config.limits()), shards, metrics);
+    bridge.dispatchTo(ingress);
+    return vertx.deployVerticle(ingress)
         .compose(id -> {
           commandDeployments.add(id);
           return vertx.deployVerticle(bridge);

@@ -1,6 +1,7 @@
 package dev.connstate.ingress.bridge;
 
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ingress.CommandRunner;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
@@ -26,6 +27,7 @@ final class BridgeContext {
   private final ByteBudget queued;
   private final Set<BridgeSession> sessions = new LinkedHashSet<>();
   private final AtomicInteger count = new AtomicInteger();
+  private CommandRunner commands;
 
   BridgeContext(SidecarConfig.BridgeSettings settings, ClientRegistry clients, EventBus eventBus, Metrics metrics,
                 RateLimitedLog problems, SessionTies sessionTies) {
@@ -51,6 +53,15 @@ final class BridgeContext {
 
   EventBus eventBus() {
     return eventBus;
+  }
+
+  /** Where commands go: the ingress, set before the bridge listens. */
+  CommandRunner commands() {
+    return commands;
+  }
+
+  void commands(CommandRunner runner) {
+    this.commands = runner;
   }
 
   Metrics metrics() {

@@ -3,6 +3,7 @@ package dev.connstate.ingress.bridge;
 import dev.connstate.config.ConfigException;
 import dev.connstate.config.ConfigLoader;
 import dev.connstate.config.SidecarConfig;
+import dev.connstate.ingress.CommandRunner;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
@@ -45,6 +46,7 @@ public final class BridgeServer extends VerticleBase {
   private final ClientRegistry clients;
   private final BridgeTls tls;
   private final SessionTies sessions;
+  private CommandRunner commands;
   private volatile BridgeContext context;
   private NetServer server;
 
@@ -81,9 +83,18 @@ public final class BridgeServer extends VerticleBase {
         + "Anyone who reaches this port controls every connection of the game.", settings.host());
   }
 
+  /** Sends the bridge's commands to {@code runner} (the ingress); required before the bridge is deployed. */
+  public void dispatchTo(CommandRunner runner) {
+    this.commands = runner;
+  }
+
   @Override
   public Future<?> start() {
+    if (commands == null) {
+      return Future.failedFuture(new IllegalStateException("the bridge was deployed before it was given the ingress"));
+    }
     context = new BridgeContext(settings, clients, vertx.eventBus(), metrics, problems, sessions);
+    context.commands(commands);
     NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port())
         .setTcpNoDelay(true);
     server = vertx.createNetServer(tls == null ? options : tls.apply(options));

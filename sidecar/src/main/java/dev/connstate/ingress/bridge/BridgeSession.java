@@ -10,9 +10,11 @@ import dev.connstate.protocol.Addresses;
 import dev.connstate.protocol.FailureCode;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -280,7 +282,7 @@ final class BridgeSession implements FrameReader.Listener {
     inflight++;
     pauseIfNeeded();
     Object body = frame.getValue("body");
-    bridge.eventBus().request(address, body, options(frame)).onComplete(ar -> {
+    run(address, body).onComplete(ar -> {
       inflight--;
       if (list) {
         listsInflight--;
@@ -299,12 +301,34 @@ final class BridgeSession implements FrameReader.Listener {
               ar.cause().getMessage());
         }
       } else if (ar.succeeded()) {
-        write(Frames.encodeMessage(replyAddress, ar.result().body(), true));
+        write(Frames.encodeMessage(replyAddress, ar.result(), true));
       } else {
         write(Frames.failure(replyAddress, address, failureOf(ar.cause())));
       }
       resumeIfPossible();
     });
+  }
+
+  /**
+   * Runs the command directly through the ingress (no event-bus request per command), answers
+   * on this socket's event loop, and fails with TIMEOUT when no answer came within
+   * {@code bridge.requestTimeoutMs}, as the event bus did (protocol §7.7).
+   */
+  private Future<Object> run(String address, Object body) {
+    Context here = vertx.getOrCreateContext();
+    Promise<Object> answer = Promise.promise();
+    long timeoutMs = settings.requestTimeoutMs();
+    long timer = vertx.setTimer(timeoutMs, id -> answer.tryFail(new ReplyException(ReplyFailure.TIMEOUT, -1,
+        "Timed out after waiting " + timeoutMs + "(ms) for a reply. address: " + address)));
+    bridge.commands().run(address, body).onComplete(ar -> here.runOnContext(v -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    }));
+    return answer.future();
   }
 
   private static ReplyException failureOf(Throwable cause) {
@@ -350,18 +374,6 @@ final class BridgeSession implements FrameReader.Listener {
       return;
     }
     write(Frames.encodeMessage(address, body, false));
-  }
-
-  private DeliveryOptions options(JsonObject frame) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(settings.requestTimeoutMs());
-    if (frame.getValue("headers") instanceof JsonObject headers) {
-      headers.forEach(h -> {
-        if (h.getValue() != null) {
-          options.addHeader(h.getKey(), h.getValue().toString());
-        }
-      });
-    }
-    return options;
   }
 
   private void denied(String replyAddress, String address) {
