@@ -6,6 +6,8 @@
 -- KEYS[1] the connection hash, e.g. sharpmush:conn:{42}
 -- KEYS[2] (LEASES, x of a dead owner) that owner's lease
 -- (the sender's own lease, OWN_LEASE, is filled in rather than sent with every change: 35 bytes a call)
+-- ARGV[1] op, time and epoch in one argument (two fewer to frame on every call): "<op><at>:<epoch>",
+--   e.g. "m1770999400000:3", unpacked below into
 -- ARGV[1] op: r register | b bind | u unbind | m metadata update | t touch | d disconnect | x expire
 -- ARGV[2] time of the change, Unix ms
 -- ARGV[3] the sender's lease epoch ('' without leases)
@@ -53,6 +55,13 @@ local OWNERS = @OWNERS@
 local OWN_LEASE = @OWN_LEASE@
 local LAST_SIGNAL = 'meta:' .. @LAST_SIGNAL@
 
+do
+  local head = ARGV[1]
+  local colon = string.find(head, ':', 2, true)
+  ARGV[1] = string.sub(head, 1, 1)
+  table.insert(ARGV, 2, string.sub(head, 2, colon - 1))
+  table.insert(ARGV, 3, string.sub(head, colon + 1))
+end
 local key, op, at, epoch = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
 local legacyKey = @LEGACY_HEAD@ .. handle

@@ -374,10 +374,9 @@ public final class HashStore implements ConnectionStore {
       return Future.failedFuture(new FencedException("this sidecar does not hold its owner lease (DESIGN §7): "
           + "the change was not sent"));
     }
-    List<String> args = new ArrayList<>(3 + rest.size());
-    args.add(op);
-    args.add(Long.toString(at));
-    args.add(epoch);
+    List<String> args = new ArrayList<>(1 + rest.size());
+    // op, time and epoch as one argument: the script unpacks them (apply.lua's header)
+    args.add(op + at + ":" + epoch);
     args.addAll(rest);
     List<String> scriptKeys = ownerLease == null ? List.of(keys.connection(handle))
         : List.of(keys.connection(handle), ownerLease);
