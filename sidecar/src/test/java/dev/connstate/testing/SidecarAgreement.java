@@ -47,12 +47,15 @@ final class SidecarAgreement {
       pause();
     }
     StringBuilder failures = new StringBuilder();
+    Map<Long, HandleHistory> byHandleHistory = new HashMap<>();
+    histories.forEach(h -> byHandleHistory.put(h.handle, h));
     differing.forEach((index, byHandle) -> {
       if (!byHandle.isEmpty()) {
         failures.append("\nsidecar ").append(index).append(": ").append(byHandle.size())
             .append(" handles still differ from Redis after ").append(within).append(", first:");
         byHandle.entrySet().stream().limit(EXAMPLES)
-            .forEach(e -> failures.append("\n  handle ").append(e.getKey()).append(": ").append(e.getValue()));
+            .forEach(e -> failures.append("\n  handle ").append(e.getKey()).append(": ").append(e.getValue())
+                .append("\n    its commands: ").append(byHandleHistory.get(e.getKey()).lastCommands()));
       }
     });
     if (failures.length() > 0) {
