@@ -18,6 +18,8 @@ import dev.connstate.testing.TestSidecar;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,10 +28,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -147,9 +151,9 @@ class RandomFaultsIT {
           () -> sidecars.stream().allMatch(PackagedSidecar::healthy));
       List<String> logs = new ArrayList<>();
       sidecars.forEach(sidecar -> logs.addAll(sidecar.output()));
-      java.nio.file.Path file = java.nio.file.Path.of("target", "random-faults", "packaged-seed-" + seed + ".log");
-      java.nio.file.Files.createDirectories(file.getParent());
-      java.nio.file.Files.write(file, logs);
+      Path file = Path.of("target", "random-faults", "packaged-seed-" + seed + ".log");
+      Files.createDirectories(file.getParent());
+      Files.write(file, logs);
       check(redis, keys, load, clients, writeBehind, subscribers, report);
       // issue 14, point 3: what the Vert.x Redis client says on resets goes through the rate-limited problem log
       assertThat(logs).as("stack traces and Vert.x's own WARN/ERROR lines in the sidecars' output (%s)", file)
@@ -164,7 +168,7 @@ class RandomFaultsIT {
 
   /** Waits for the load to end and both sidecars to be ready; returns the report for failure messages. */
   private static String awaitEnd(long seed, List<String> faults, AcknowledgedLoad load, WriteBehind writeBehind,
-                                 java.util.function.BooleanSupplier ready) throws InterruptedException {
+                                 BooleanSupplier ready) throws InterruptedException {
     load.awaitEnd();
     writeBehind.awaitEnd();
     load.mark("load ended");
@@ -378,7 +382,7 @@ class RandomFaultsIT {
     private final Map<String, String> env;
     private final int bridgePort = RedisProcess.freePort();
     private final int httpPort = RedisProcess.freePort();
-    private final List<JarProcess> lives = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<JarProcess> lives = new CopyOnWriteArrayList<>();
     private volatile JarProcess jar;
 
     PackagedSidecar(String instanceId, String redisUrl, String prefix) {

@@ -130,7 +130,7 @@ class HistoryLossTest {
   @DisplayName("a resync read that this sidecar's own acknowledged change overtook is read again, not taken for "
       + "Redis going back: no false history loss, no event at a version subscribers hold")
   void resyncReadOvertakenByOwnAcknowledgement(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       Future<?>[] resynced = new Future<?>[1];
       Future<?>[] bound = new Future<?>[1];
@@ -175,7 +175,7 @@ class HistoryLossTest {
   @DisplayName("a resync finding the version subscribers hold with other content (a failover gave it again) "
       + "publishes registered, which a §8.3 subscriber takes, not an updated it would ignore")
   void resyncSameVersionOtherContent(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       ConnectionRecord[] beforeBind = new ConnectionRecord[1];
       f.run(register(42)).compose(r -> f.settled()).compose(v -> {
@@ -198,11 +198,5 @@ class HistoryLossTest {
             test.completeNow();
           })));
     }));
-  }
-
-  private static SubscriberCopy subscribe(Vertx vertx) {
-    SubscriberCopy subscriber = new SubscriberCopy();
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> subscriber.accept(m.body()));
-    return subscriber;
   }
 }

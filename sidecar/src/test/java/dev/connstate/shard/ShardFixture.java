@@ -6,7 +6,9 @@ import dev.connstate.model.ConnectionRecord;
 import dev.connstate.model.PlayerRef;
 import dev.connstate.ops.Metrics;
 import dev.connstate.ops.RateLimitedLog;
+import dev.connstate.protocol.Addresses;
 import dev.connstate.protocol.Command;
+import dev.connstate.testing.SubscriberCopy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -45,6 +47,18 @@ final class ShardFixture {
 
   Future<JsonObject> run(Command.ForHandle command) {
     return shard.execute(command);
+  }
+
+  /** What the Reloader does after the subscription came back: the active set, then the shard. */
+  Future<Void> resync() {
+    return shard.listHandles().compose(handles -> shard.resync(handles, 100));
+  }
+
+  /** A subscriber of connstate.events on {@code vertx} keeping a copy by protocol §8.3. */
+  static SubscriberCopy subscriber(Vertx vertx) {
+    SubscriberCopy subscriber = new SubscriberCopy();
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> subscriber.accept(m.body()));
+    return subscriber;
   }
 
   /** Completes once every command submitted before it has been taken in by the shard. */

@@ -7,7 +7,6 @@ import static dev.connstate.shard.ShardFixture.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.connstate.model.ConnectionRecord;
-import dev.connstate.protocol.Addresses;
 import dev.connstate.protocol.Command;
 import dev.connstate.protocol.CommandFailure;
 import dev.connstate.protocol.FailureCode;
@@ -35,14 +34,14 @@ class SubscriptionDropTest {
   @Test
   @DisplayName("this sidecar's own disconnect during the drop: subscribers get disconnected (resync)")
   void ownDisconnect(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.run(register(42)).compose(r -> f.run(bind(42, "#5"))).compose(b -> f.settled()).compose(v -> {
         f.store.subscriptionDown();
         return f.run(new Command.Disconnect(42, "quit"));
       }).compose(d -> f.settled()).compose(v -> {
         f.store.subscriptionUp();
-        return resync(f);
+        return f.resync();
       }).compose(v -> f.settled())
           .compose(v -> Future.fromCompletionStage(subscriber.received(3)))
           .onComplete(test.succeeding(v -> test.verify(() -> {
@@ -58,7 +57,7 @@ class SubscriptionDropTest {
   @DisplayName("disconnect and register again during the drop: registered v1 (resync), "
       + "then the new life's events apply")
   void ownDisconnectAndRegisterAgain(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.run(register(42)).compose(r -> f.run(bind(42, "#5"))).compose(b -> f.run(update(42, "WIDTH", "120")))
           .compose(u -> f.store.sentCount(3)).compose(v -> f.settled()).compose(v -> {
@@ -66,7 +65,7 @@ class SubscriptionDropTest {
             return f.run(new Command.Disconnect(42, "quit"));
           }).compose(d -> f.run(register(42))).compose(r -> f.settled()).compose(v -> {
             f.store.subscriptionUp();
-            return resync(f);
+            return f.resync();
           }).compose(v -> f.run(bind(42, "#6"))).compose(b -> f.run(ShardFixture.criticalUpdate(42, "GMCP", "on")))
           .compose(u -> f.settled()).compose(v -> Future.fromCompletionStage(subscriber.received(6)))
           .compose(v -> f.run(get(42))).onComplete(test.succeeding(shown -> test.verify(() -> {
@@ -84,7 +83,7 @@ class SubscriptionDropTest {
   @Test
   @DisplayName("own changes during the drop come out as the difference from what subscribers were shown")
   void ownChangesAsDifference(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.run(register(42)).compose(r -> f.settled()).compose(v -> {
         f.store.subscriptionDown();
@@ -93,7 +92,7 @@ class SubscriptionDropTest {
           .compose(r -> f.settled()).compose(v -> {
             // the answer comes before its event is published: the event is lost while settling
             f.store.subscriptionUp();
-            return resync(f);
+            return f.resync();
           }).compose(v -> f.settled())
           .compose(v -> Future.fromCompletionStage(subscriber.received(3)))
           .compose(v -> rereadStale(f, subscriber)).onComplete(test.succeeding(v -> test.verify(() -> {
@@ -116,7 +115,7 @@ class SubscriptionDropTest {
   @Test
   @DisplayName("other sidecars' changes during the drop still come out: updated, registered, disconnected")
   void otherSidecarsChanges(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.run(register(42)).compose(r -> f.run(register(44))).compose(r -> f.settled()).compose(v -> {
         f.store.subscriptionDown();
@@ -125,7 +124,7 @@ class SubscriptionDropTest {
         ConnectionRecord elsewhere = ShardFixture.stored(45, 1);
         f.store.put(elsewhere);
         f.store.subscriptionUp();
-        return resync(f);
+        return f.resync();
       }).compose(v -> f.settled())
           .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
           .onComplete(test.succeeding(v -> test.verify(() -> {
@@ -143,7 +142,7 @@ class SubscriptionDropTest {
   @Test
   @DisplayName("with the subscription up, each change is published once, and a resync afterwards publishes nothing")
   void normalPathUnchanged(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.store.holdEvents();
       f.run(register(42)).compose(r -> f.run(bind(42, "#5"))).compose(b -> f.run(new Command.Disconnect(42, null)))
@@ -152,7 +151,7 @@ class SubscriptionDropTest {
             // acknowledgements first, events after: the usual race between the two connections
             f.store.releaseEvents();
             return f.settled();
-          }).compose(v -> resync(f)).compose(v -> f.settled())
+          }).compose(v -> f.resync()).compose(v -> f.settled())
           .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
           .onComplete(test.succeeding(v -> test.verify(() -> {
             assertThat(subscriber.eventsOf(42)).containsExactly("registered v1", "bound v2", "disconnected v3",
@@ -167,7 +166,7 @@ class SubscriptionDropTest {
   @DisplayName("Redis went back below what subscribers were shown during the drop: registered (resync), "
       + "which a §8.3 subscriber takes whatever its version, and the next change applies")
   void historyLostBelowShown(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       ConnectionRecord[] registered = new ConnectionRecord[1];
       f.run(register(42)).compose(r -> f.settled()).compose(v -> {
@@ -178,7 +177,7 @@ class SubscriptionDropTest {
         f.store.subscriptionDown();
         f.store.rollBack(registered[0]);
         f.store.subscriptionUp();
-        return resync(f);
+        return f.resync();
       }).compose(v -> f.run(bind(42, "#6"))).compose(b -> f.settled())
           .compose(v -> Future.fromCompletionStage(subscriber.received(5)))
           .onComplete(test.succeeding(v -> test.verify(() -> {
@@ -195,14 +194,14 @@ class SubscriptionDropTest {
   @DisplayName("a disconnect the resync reads before its event arrives comes out once: the late event of the "
       + "life subscribers were told is over is not published again")
   void lateRemovalAfterResync(Vertx vertx, VertxTestContext test) {
-    SubscriberCopy subscriber = subscribe(vertx);
+    SubscriberCopy subscriber = ShardFixture.subscriber(vertx);
     ShardFixture.deploy(vertx, new JsonObject()).onComplete(test.succeeding(f -> {
       f.run(register(42)).compose(r -> f.settled()).compose(v -> {
         // the subscription is back and the resync runs; another sidecar's disconnect reaches
         // Redis first, its event only after the resync's read (it travels on another connection)
         f.store.holdEvents();
         f.store.disconnectElsewhere(42, System.currentTimeMillis());
-        return resync(f);
+        return f.resync();
       }).compose(v -> f.settled()).compose(v -> {
         f.store.releaseEvents();
         return f.settled();
@@ -234,16 +233,5 @@ class SubscriptionDropTest {
       }));
     }
     return all;
-  }
-
-  /** What the Reloader does after the subscription came back: the active set, then every shard. */
-  private static Future<Void> resync(ShardFixture f) {
-    return f.shard.listHandles().compose(handles -> f.shard.resync(handles, 100));
-  }
-
-  private static SubscriberCopy subscribe(Vertx vertx) {
-    SubscriberCopy subscriber = new SubscriberCopy();
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS, m -> subscriber.accept(m.body()));
-    return subscriber;
   }
 }
