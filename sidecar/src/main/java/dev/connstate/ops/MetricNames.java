@@ -64,6 +64,7 @@ public final class MetricNames {
   public static final String REREAD_CONFLICT = "conflict";
   public static final String REREAD_BEHIND = "behind";
   public static final String REREAD_RESYNC = "resync";
+  public static final String REREAD_OVERTAKEN = "overtaken";
 
   /** Where a stored record or event could not be read. */
   public static final String MALFORMED_LOAD = "load";
@@ -170,8 +171,10 @@ public final class MetricNames {
   public static final String REREADS = metric("rereads",
       "Connections re-read from Redis to repair or complete this sidecar's copy, by reason "
           + "(gap, miss, stale, conflict, behind: an event no newer than one already published, resync: an event "
-          + "arrived while a resync read the connection)",
-      label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT, REREAD_BEHIND, REREAD_RESYNC)));
+          + "arrived while a resync read the connection, overtaken: the connection was removed here while a read "
+          + "of it was out, which may predate the removal)",
+      label("reason", List.of(REREAD_GAP, REREAD_MISS, REREAD_STALE, REREAD_CONFLICT, REREAD_BEHIND, REREAD_RESYNC,
+          REREAD_OVERTAKEN)));
   public static final String READY = metric("ready",
       "1 once the startup load finished and commands are answered, while the owner lease holds; else 0");
   public static final String STARTUP_LOAD = metric("startup.load.seconds",

@@ -59,6 +59,9 @@ final class EventApplier {
   void apply(ChangeEvent event) {
     env.metrics().eventReceived(env.ownOrigin(event.origin()));
     HandleSlot slot = state.get(event.handle());
+    if (event.type().removes()) {
+      state.getOrCreate(event.handle()).removalEvents++;
+    }
     if (slot != null) {
       slot.eventCount++;
       if (event.type() != EventType.REGISTERED && event.version() <= slot.lastPublished) {
@@ -244,16 +247,21 @@ final class EventApplier {
 
   /** Reads a handle again for a resync whose read an event overtook, and catches up from that read. */
   private void resyncAgain(long handle, int attempt) {
-    HandleSlot slot = state.get(handle);
-    int eventsBefore = slot == null ? 0 : slot.eventCount;
+    // pinned for the same reason as the resync's first read (ShardLoader#resync)
+    HandleSlot slot = state.pin(handle);
+    int eventsBefore = slot.eventCount;
     env.metrics().reread(MetricNames.REREAD_RESYNC);
     store.read(handle, null).onComplete(ar -> {
-      if (ar.succeeded()) {
-        resynced(handle, ar.result(), eventsBefore, attempt);
-      } else {
-        env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
-        env.problems().warn("re-reading a connection for a resync failed; a new resync runs when Redis is back",
-            "handle " + handle, ar.cause());
+      try {
+        if (ar.succeeded()) {
+          resynced(handle, ar.result(), eventsBefore, attempt);
+        } else {
+          env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
+          env.problems().warn("re-reading a connection for a resync failed; a new resync runs when Redis is back",
+              "handle " + handle, ar.cause());
+        }
+      } finally {
+        state.unpin(slot);
       }
     });
   }
@@ -361,12 +369,18 @@ final class EventApplier {
     slot.rereading = true;
     env.metrics().reread(reason);
     int eventsBefore = slot.eventCount;
+    int removals = slot.removalEvents;
     store.read(handle, null).onComplete(ar -> {
       slot.rereading = false;
       boolean again = false;
       if (ar.failed()) {
         env.metrics().redisWriteFailure(MetricNames.PATH_REREAD, FailureReasons.of(ar.cause()));
         env.problems().warn("re-reading a connection from Redis failed", "handle " + handle, ar.cause());
+      } else if (slot.removalEvents != removals) {
+        // its removal's event arrived while the read was out: the read may predate the removal
+        // and would bring the connection back (the other events say what it is now; read again)
+        env.metrics().reread(MetricNames.REREAD_OVERTAKEN);
+        again = true;
       } else if (slot.authoritative && slot.eventCount != eventsBefore) {
         // an event arrived while the read was in flight: the read may predate that change (it
         // travels on another connection), so it cannot tell whether Redis went back; read again

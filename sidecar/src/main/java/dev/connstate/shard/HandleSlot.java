@@ -43,6 +43,12 @@ final class HandleSlot {
   boolean busy;
   private ArrayDeque<Runnable> waiting;
   boolean rereading;
+  /**
+   * Reads in flight whose answer is judged by {@link #eventCount} (a resync's, the audit's):
+   * while there are any the slot is kept, so that an event that removes the connection and
+   * would otherwise drop the slot, its count with it, still tells that read it was overtaken.
+   */
+  int pins;
   /** The next re-read takes Redis's state whatever its version: Redis may have lost history. */
   boolean authoritative;
   /**
@@ -52,6 +58,12 @@ final class HandleSlot {
    * repeated.
    */
   int eventCount;
+  /**
+   * Removal events ({@code disconnected}, {@code expired}) received for this handle, whether or
+   * not this shard held the connection: a read during which it moved may predate the removal,
+   * and taking it would bring back a connection no event will remove again.
+   */
+  int removalEvents;
   /** What the shard's indexes hold for this handle, to update them when the view changes. */
   String indexedPlayer;
   ConnectionState indexedState;
@@ -85,7 +97,7 @@ final class HandleSlot {
   /** True if nothing refers to this slot any more and it can be dropped. */
   boolean idle() {
     return view == null && committed == null && lastPublished == 0 && shownVersion == 0 && !busy && !rereading
-        && writesInFlight == 0 && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
+        && pins == 0 && writesInFlight == 0 && (waiting == null || waiting.isEmpty()) && (local == null || local.isEmpty());
   }
 
   /** True if some change is not stored in Redis yet (write-behind backlog). */

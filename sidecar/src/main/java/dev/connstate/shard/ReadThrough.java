@@ -38,13 +38,29 @@ final class ReadThrough {
   Future<JsonObject> readThen(Command.ForHandle command) {
     env.metrics().reread(MetricNames.REREAD_MISS);
     return holdThen(command, "look up", slot -> deadline.call(StoreDeadline.Kind.READ, "look up", slot.handle,
-        ticket -> store.read(slot.handle, ticket).map(stored -> {
+        ticket -> readLatest(slot, ticket).map(stored -> {
           commitStored(slot, stored);
           if (stored != null && !stored.legacy()) {
             relist(slot.handle);
           }
           return null;
         })));
+  }
+
+  /**
+   * Reads the handle; again if a removal's event arrived while the read was out
+   * ({@link HandleSlot#removalEvents}): that read may predate the removal, and taking it would
+   * bring back a connection no event will ever remove again.
+   */
+  private Future<StoredConnection> readLatest(HandleSlot slot, Ticket ticket) {
+    int removals = slot.removalEvents;
+    return store.read(slot.handle, ticket).compose(stored -> {
+      if (slot.removalEvents == removals) {
+        return Future.succeededFuture(stored);
+      }
+      env.metrics().reread(MetricNames.REREAD_OVERTAKEN);
+      return readLatest(slot, ticket);
+    });
   }
 
   /**
@@ -84,7 +100,7 @@ final class ReadThrough {
         return Future.succeededFuture();
       }
       // converted by someone else, changed by a v1 writer, or gone: what does Redis hold now?
-      return store.read(slot.handle, null).compose(stored -> {
+      return readLatest(slot, null).compose(stored -> {
         commitStored(slot, stored);
         return slot.legacyJson == null ? Future.<Void>succeededFuture()
             : Future.failedFuture(CommandFailure.unavailable("the v1 record of connection " + slot.handle

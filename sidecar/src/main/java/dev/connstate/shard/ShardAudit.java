@@ -66,7 +66,10 @@ final class ShardAudit {
       List<Long> suspects = List.copyOf(tally.suspects);
       return settle(settleMs).compose(waited -> Batches.run(suspects, batchSize, WINDOW,
           batch -> compareAll(batch, probes, tally, true)));
-    }).map(v -> tally.report(null)).recover(e -> Future.succeededFuture(tally.report(e)));
+    }).transform(ar -> {
+      probes.values().forEach(probe -> state.unpin(probe.slot));
+      return Future.succeededFuture(tally.report(ar.failed() ? ar.cause() : null));
+    });
   }
 
   private Future<Void> compareAll(List<Long> batch, Map<Long, Probe> probes, Tally tally, boolean confirming) {
@@ -119,7 +122,7 @@ final class ShardAudit {
    * a suspect; the second time ({@code confirming}), a difference is counted and repaired.
    */
   private void compare(Probe probe, ReadResult read, Tally tally, boolean confirming) {
-    if (!probe.unchanged(state)) {
+    if (!probe.unchanged()) {
       tally.leftOut++;
       return;
     }
@@ -173,26 +176,21 @@ final class ShardAudit {
    * What the shard's copy of one handle was when its read was sent. Whatever changes that copy
    * afterwards shows here: an event (counted per slot), the connection forgotten (its
    * generation), a new or replaced committed state (a resync, a re-read), a stored change folded
-   * in (its version), or a change of this sidecar's own under way (no longer quiet).
+   * in (its version), or a change of this sidecar's own under way (no longer quiet). The slot is
+   * pinned until the run ends ({@link ShardState#pin}): an event that removes the connection
+   * cannot drop it, and its count with it, so a read the removal overtook is never adopted.
    */
   private record Probe(long handle, HandleSlot slot, ConnectionRecord committed, long version, int events,
                        int generation) {
     static Probe of(ShardState state, long handle) {
-      HandleSlot slot = state.get(handle);
-      if (slot == null) {
-        return new Probe(handle, null, null, 0, 0, 0);
-      }
+      HandleSlot slot = state.pin(handle);
       ConnectionRecord committed = slot.committed;
       return new Probe(handle, slot, committed, committed == null ? 0 : committed.version(), slot.eventCount,
           slot.generation);
     }
 
-    boolean unchanged(ShardState state) {
-      HandleSlot now = state.get(handle);
-      if (now != slot) {
-        return false;
-      }
-      return slot == null || slot.quiet() && slot.eventCount == events && slot.generation == generation
+    boolean unchanged() {
+      return slot.quiet() && slot.eventCount == events && slot.generation == generation
           && slot.committed == committed && (committed == null || committed.version() == version);
     }
   }

@@ -100,22 +100,34 @@ final class ShardLoader {
       }
     }
     return Batches.run(new ArrayList<>(handles), batchSize, WINDOW, batch -> {
+      // pinned: an event that removes a connection while its read is out must not drop the
+      // slot, or the read, older than that removal, would bring the connection back
+      List<HandleSlot> slots = new ArrayList<>(batch.size());
       int[] eventsBefore = new int[batch.size()];
       for (int i = 0; i < batch.size(); i++) {
-        HandleSlot slot = state.get(batch.get(i));
-        eventsBefore[i] = slot == null ? 0 : slot.eventCount;
+        HandleSlot slot = state.pin(batch.get(i));
+        slots.add(slot);
+        eventsBefore[i] = slot.eventCount;
       }
-      return store.readAll(batch).map(results -> {
-        for (int i = 0; i < results.size(); i++) {
-          ReadResult result = results.get(i);
-          if (result.malformed() != null) {
-            skipMalformed(MetricNames.MALFORMED_RESYNC, "resync", result.malformed());
-          } else if (result.missing() || !result.stored().legacy()) {
-            // a connection that exists only as a v1 record has no events to catch up on
-            events.resynced(batch.get(i), result.stored(), eventsBefore[i]);
+      return store.readAll(batch).<Void>transform(ar -> {
+        try {
+          if (ar.failed()) {
+            return Future.failedFuture(ar.cause());
           }
+          List<ReadResult> results = ar.result();
+          for (int i = 0; i < results.size(); i++) {
+            ReadResult result = results.get(i);
+            if (result.malformed() != null) {
+              skipMalformed(MetricNames.MALFORMED_RESYNC, "resync", result.malformed());
+            } else if (result.missing() || !result.stored().legacy()) {
+              // a connection that exists only as a v1 record has no events to catch up on
+              events.resynced(batch.get(i), result.stored(), eventsBefore[i]);
+            }
+          }
+          return Future.succeededFuture();
+        } finally {
+          slots.forEach(state::unpin);
         }
-        return null;
       });
     });
   }

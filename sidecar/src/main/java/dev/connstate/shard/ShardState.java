@@ -43,6 +43,22 @@ final class ShardState {
     return slots.values();
   }
 
+  /**
+   * The handle's slot, kept until {@link #unpin} however the events that arrive meanwhile change
+   * it: for a read whose answer must be compared with the events it overlapped.
+   */
+  HandleSlot pin(long handle) {
+    HandleSlot slot = getOrCreate(handle);
+    slot.pins++;
+    return slot;
+  }
+
+  /** Ends a {@link #pin}: the slot goes if nothing else refers to it. */
+  void unpin(HandleSlot slot) {
+    slot.pins--;
+    dropIfIdle(slot);
+  }
+
   /** Drops the slot if nothing refers to it any more. */
   void dropIfIdle(HandleSlot slot) {
     if (slot.idle() && slots.get(slot.handle) == slot) {

@@ -364,10 +364,14 @@ final class FakeStore implements ConnectionStore {
    */
   @Override
   public Future<List<ReadResult>> readAll(List<Long> handles) {
+    Map<Long, ConnectionRecord> asSent = new TreeMap<>();
+    synchronized (this) {
+      handles.stream().filter(records::containsKey).forEach(h -> asSent.put(h, records.get(h).copy()));
+    }
     return submit("readAll " + handles, null, () -> {
       List<ReadResult> out = new ArrayList<>();
       for (long handle : handles) {
-        ConnectionRecord record = records.get(handle);
+        ConnectionRecord record = readsSeeSendTime ? asSent.get(handle) : records.get(handle);
         out.add(record == null ? ReadResult.MISSING : ReadResult.found(new StoredConnection(record.copy(), null)));
       }
       return answer(out);
