@@ -3,6 +3,7 @@
 -- (unless INDEX is false: Redis Cluster forbids cross-slot keys, so the sidecar updates them
 -- itself) and publishes the change event carrying the new version.
 --
+-- Called one of two ways. One change to one connection:
 -- KEYS[1] the connection hash, e.g. sharpmush:conn:{42}
 -- KEYS[2] (LEASES, x of a dead owner) that owner's lease
 -- (the sender's own lease, OWN_LEASE, is filled in rather than sent with every change: 35 bytes a call)
@@ -25,6 +26,14 @@
 -- r returns {UNCHANGED, HGETALL} when the connection exists, {EXISTS_AS_V1} when it exists
 -- only as a v1 record (convert it, then register again); b, u, d and x also return the previous
 -- playerRef (false if none) third, d and x its owner fourth.
+-- Or, outside Redis Cluster, write-behind changes (m and t) of several connections in one call,
+-- each still applied, versioned and published on its own (DESIGN §4: one slot allows it):
+-- KEYS[1..n] the connection hashes
+-- ARGV[1] "*<base>:<epoch>": the earliest change time of the batch, Unix ms, and the lease epoch
+-- then per key, in order: "<op><at - base>" or "<op><at - base>:<count>" followed by count
+--   arguments as for m or t above (n, key1, value1, ..., removedKey, ...)
+-- Returns {code1, version1, code2, version2, ...}: APPLIED and the new version, or
+-- NO_CONNECTION and 0; {FENCED, lease} as above for the whole call.
 -- The codes are store.ScriptCodes, filled in by the sidecar.
 -- Key names are not spelled here: store.RedisKeys fills in the patterns (…_HEAD, …_TAIL).
 -- This copy belongs to shard @SHARD@. Each shard's text (so its SHA) differs, so only that
@@ -55,17 +64,31 @@ local OWNERS = @OWNERS@
 local OWN_LEASE = @OWN_LEASE@
 local LAST_SIGNAL = 'meta:' .. @LAST_SIGNAL@
 
-do
+-- the change being applied: its connection's key, handle and v1 key, its op and time
+local key, handle, legacyKey, op, at, epoch, base
+local NUMERIC = { connectedAt = true }
+
+local function target(k)
+  key = k
+  handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
+  legacyKey = @LEGACY_HEAD@ .. handle
+end
+
+local batch = string.sub(ARGV[1], 1, 1) == '*'
+if batch then
+  local head = ARGV[1]
+  local colon = string.find(head, ':', 3, true)
+  base = tonumber(string.sub(head, 2, colon - 1))
+  epoch = string.sub(head, colon + 1)
+else
   local head = ARGV[1]
   local colon = string.find(head, ':', 2, true)
   ARGV[1] = string.sub(head, 1, 1)
   table.insert(ARGV, 2, string.sub(head, 2, colon - 1))
   table.insert(ARGV, 3, string.sub(head, colon + 1))
+  op, at, epoch = ARGV[1], ARGV[2], ARGV[3]
+  target(KEYS[1])
 end
-local key, op, at, epoch = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-local handle = string.sub(key, #CONNECTION_HEAD + 1, #key - #CONNECTION_TAIL)
-local legacyKey = @LEGACY_HEAD@ .. handle
-local NUMERIC = { connectedAt = true }
 
 -- a sender whose lease lapsed, or was taken by another process with its id, never writes
 if LEASES then
@@ -171,6 +194,53 @@ local function store(sets, dels)
   local version = redis.call('HINCRBY', key, 'version', 1)
   redis.call('PEXPIRE', key, TTL)
   return version
+end
+
+-- m and t: args[first] is n, then n keys and values, then removed keys, up to args[last]
+-- (first > last: none); returns APPLIED and the new version
+local function metadata(args, first, last)
+  local n = first <= last and tonumber(args[first]) or 0
+  local sets, dels = {}, {}
+  if op == 't' then
+    -- the change's own time as sent, not the later lastSeen keepLater may adopt
+    sets[1], sets[2] = LAST_SIGNAL, at
+  end
+  for i = first + 1, first + 2 * n, 2 do
+    sets[#sets + 1] = 'meta:' .. args[i]
+    sets[#sets + 1] = args[i + 1]
+  end
+  for i = first + 1 + 2 * n, last do
+    dels[#dels + 1] = 'meta:' .. args[i]
+  end
+  local changes = changesJson(sets, dels)
+  local version = store(sets, dels)
+  mirror()
+  publish('updated', version, changes)
+  return APPLIED, version
+end
+
+if batch then
+  local out, i = {}, 2
+  for k = 1, #KEYS do
+    target(KEYS[k])
+    local head = ARGV[i]
+    local colon = string.find(head, ':', 2, true)
+    local count = colon and tonumber(string.sub(head, colon + 1)) or 0
+    op = string.sub(head, 1, 1)
+    -- %.14g: exact for every time before the year 5138
+    at = tostring(base + tonumber(string.sub(head, 2, colon and colon - 1 or #head)))
+    if op ~= 'm' and op ~= 't' then
+      return redis.error_reply('connstate: op ' .. op .. ' cannot be batched')
+    end
+    local code, version = NO_CONNECTION, 0
+    if redis.call('EXISTS', key) == 1 then
+      code, version = metadata(ARGV, i + 1, i + count)
+    end
+    out[#out + 1] = code
+    out[#out + 1] = version
+    i = i + 1 + count
+  end
+  return out
 end
 
 if op == 'r' then
@@ -282,24 +352,8 @@ if redis.call('EXISTS', key) == 0 then
 end
 
 if op == 'm' or op == 't' then
-  local n = tonumber(ARGV[4] or '0')
-  local sets, dels = {}, {}
-  if op == 't' then
-    -- the change's own time as sent, not the later lastSeen keepLater may adopt
-    sets[1], sets[2] = LAST_SIGNAL, ARGV[2]
-  end
-  for i = 5, 4 + 2 * n, 2 do
-    sets[#sets + 1] = 'meta:' .. ARGV[i]
-    sets[#sets + 1] = ARGV[i + 1]
-  end
-  for i = 5 + 2 * n, #ARGV do
-    dels[#dels + 1] = 'meta:' .. ARGV[i]
-  end
-  local changes = changesJson(sets, dels)
-  local version = store(sets, dels)
-  mirror()
-  publish('updated', version, changes)
-  return { APPLIED, version }
+  local code, version = metadata(ARGV, 4, #ARGV)
+  return { code, version }
 end
 
 if op == 'b' then

@@ -98,6 +98,66 @@ class HashStoreSchemaIT {
     }
   }
 
+  @Test
+  @DisplayName("write-behind changes of several handles due together share one call (batch form): each applied, "
+      + "versioned and published as if alone, and a handle gone from Redis answered as gone")
+  void writeBehindOfSeveralHandlesSharesOneCall() {
+    try (TestSidecar sidecar = TestSidecar.start(redis, PREFIX, INSTANCE,
+        // one shard: a batch is one shard's (each has its own Redis connection)
+        new JsonObject().put("writeBehindDelayMs", 200).put("shards", 1))) {
+      ConnStateClient client = sidecar.client();
+      for (long handle : List.of(41L, 42L, 43L, 44L)) {
+        Await.result(client.register(handle, ADDRESS, ADDRESS, "telnet"));
+      }
+      // gone from Redis behind the sidecar's back (as if its hash expired): the batch finds no connection
+      redis.call("DEL", PREFIX + "conn:{44}");
+      try (RedisMonitor monitor = RedisMonitor.start(redis.port())) {
+        int from = monitor.size();
+        Await.result(client.touch(41));
+        Await.result(client.touch(42));
+        Await.result(client.update(43, Map.of("WIDTH", "80")));
+        Await.result(client.touch(44));
+        String call = redis.majorVersion() >= 7 ? "FCALL" : "EVALSHA";
+        int at = monitor.awaitFrom(from, "one " + call + " for the four handles", c -> !c.fromScript()
+            && c.name().equals(call) && c.args().size() > 1 && c.args().get(1).equals("4"));
+        List<String> args = monitor.commands().get(at).args();
+        assertThat(args.subList(2, 6)).as("the four hashes").containsExactly(PREFIX + "conn:{41}",
+            PREFIX + "conn:{42}", PREFIX + "conn:{43}", PREFIX + "conn:{44}");
+        assertThat(args.get(6)).as("the batch's earliest time and the epoch").matches("\\*1\\d{12}:\\d+");
+        List<String> rest = args.subList(7, args.size());
+        assertThat(rest).as("per handle its op and time offset, then its arguments").hasSize(7);
+        assertThat(rest.get(0)).matches("t\\d+");
+        assertThat(rest.get(1)).matches("t\\d+");
+        assertThat(rest.get(2)).matches("m\\d+:3");
+        assertThat(rest.subList(3, 6)).containsExactly("1", "WIDTH", "80");
+        assertThat(rest.get(6)).matches("t\\d+");
+        Await.until("every change applied and published once, as if alone", java.time.Duration.ofSeconds(5), () -> {
+          List<String> published = monitor.commands().stream().skip(at)
+              .filter(c -> c.fromScript() && c.name().equals("PUBLISH")).map(c -> c.args().get(1)).toList();
+          return published.size() == 3;
+        });
+        for (long handle : List.of(41L, 42L, 43L)) {
+          Map<String, String> hash = redis.hgetall(PREFIX + "conn:{" + handle + "}");
+          assertThat(hash.get("version")).as("handle %d's version", handle).isEqualTo("2");
+          if (handle == 43) {
+            assertThat(hash.get("meta:WIDTH")).isEqualTo("80");
+          } else {
+            assertThat(hash.get("meta:LastConnectionSignal")).as("handle %d's touch", handle)
+                .isEqualTo(hash.get("lastSeen"));
+          }
+        }
+        List<JsonObject> events = monitor.commands().stream().skip(at)
+            .filter(c -> c.fromScript() && c.name().equals("PUBLISH")).map(c -> new JsonObject(c.args().get(1))).toList();
+        assertThat(events).extracting(e -> e.getLong("handle") + " " + e.getString("type") + " v" + e.getLong("version"))
+            .containsExactly("41 updated v2", "42 updated v2", "43 updated v2");
+        assertThat(redis.call("EXISTS", PREFIX + "conn:{44}").toInteger()).as("no hash made for the gone one").isZero();
+        Await.until("the sidecar forgot the gone connection", java.time.Duration.ofSeconds(5),
+            () -> client.get(44).toCompletionStage().handle((c, e) -> e != null).toCompletableFuture().join());
+        assertThat(Await.failure(client.get(44)).failureCode()).as("get of the gone one").isEqualTo(404);
+      }
+    }
+  }
+
   /**
    * One command of the scenario: the javadoc section it is held to, the type of the event its
    * script call publishes, whether the connection is bound to a player when it runs.

@@ -52,6 +52,20 @@ public interface ConnectionStore {
   /** Sets and removes metadata keys (a null value removes the key); {@code ticket} may be null. */
   Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket);
 
+  /** One change of {@link #updateAll}: as {@link #update}'s arguments. */
+  record Update(long handle, FieldChange change, long at) {
+  }
+
+  /**
+   * {@link #update} for several connections, one answer per change, in order: each is applied
+   * and versioned as if made alone, in this order. A store that can carries them in one call
+   * (fewer bytes and commands per change), so they also succeed or fail together; by default
+   * each is its own call. {@code ticket} (may be null) stands for every call made.
+   */
+  default List<Future<WriteOutcome>> updateAll(List<Update> updates, Ticket ticket) {
+    return updates.stream().map(u -> update(u.handle(), u.change(), u.at(), ticket)).toList();
+  }
+
   /** Removes the connection and its index entries; {@code UNCHANGED} if it did not exist. */
   Future<WriteOutcome> disconnect(long handle, String reason, long at, Ticket ticket);
 

@@ -5,6 +5,7 @@ import dev.connstate.model.Fields;
 import dev.connstate.ops.MetricNames;
 import dev.connstate.protocol.CommandFailure;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -25,6 +26,11 @@ import java.util.Set;
  * So a handle's changes reach Redis in the order they were made. The backlog (handles with
  * unstored changes) is bounded: beyond {@code maxPendingHandles} a new change is refused with
  * 503 and counted, never dropped silently.
+ *
+ * <p>Writes that become due together (at the end of a delay, or as the answers of one call
+ * come in) leave together, through {@link ConnectionStore#updateAll}: one script call for many
+ * handles where the store allows it, at the end of the event-loop turn that made them due. A
+ * critical change first sends what is queued ({@link #flushPending}), so it still follows them.
  */
 final class WriteBehind {
   private static final Backoff RETRY = new Backoff(50, 5_000);
@@ -39,6 +45,12 @@ final class WriteBehind {
   /** Handles whose pending write waits out the delay, in the order they started waiting. */
   private final Set<HandleSlot> delayed = new LinkedHashSet<>();
   private boolean delayTimerArmed;
+  /** Writes due and taken out of their slots, sent together at the end of this event-loop turn. */
+  private final List<Queued> queued = new ArrayList<>();
+  private boolean queuedSendScheduled;
+
+  private record Queued(HandleSlot slot, LocalWrite write, int generation) {
+  }
 
   WriteBehind(Vertx vertx, ShardState state, ConnectionStore store, ShardEnvironment env) {
     this.vertx = vertx;
@@ -91,22 +103,66 @@ final class WriteBehind {
         delayed.clear();
         for (HandleSlot waiting : due) {
           if (waiting.writesInFlight == 0 && !retrying.contains(waiting)) {
-            flushPending(waiting);
-            state.reindex(waiting);
+            queue(waiting);
           }
         }
+        sendQueued();
       });
     }
   }
 
-  /** Sends the pending change now (a retry included), so that a critical change sent next follows it. */
+  /**
+   * Sends the pending change now (a retry included), after every write already queued, so that
+   * a critical change sent next follows them.
+   */
   void flushPending(HandleSlot slot) {
     if (slot.pending != null) {
-      LocalWrite next = slot.pending;
-      slot.pending = null;
-      retrying.remove(slot);
-      delayed.remove(slot);
-      send(slot, next);
+      queue(slot);
+    }
+    sendQueued();
+  }
+
+  /**
+   * Takes the slot's pending write out to be sent with the others due in this event-loop turn.
+   * From now on it counts as in flight: later changes merge into a new pending write.
+   */
+  private void queue(HandleSlot slot) {
+    LocalWrite next = slot.pending;
+    slot.pending = null;
+    retrying.remove(slot);
+    delayed.remove(slot);
+    slot.writesInFlight++;
+    queued.add(new Queued(slot, next, slot.generation));
+    state.reindex(slot);
+  }
+
+  /** Sends the queued writes at the end of this event-loop turn, once for all that became due in it. */
+  private void sendQueuedSoon() {
+    if (!queuedSendScheduled) {
+      queuedSendScheduled = true;
+      vertx.getOrCreateContext().runOnContext(v -> {
+        queuedSendScheduled = false;
+        sendQueued();
+      });
+    }
+  }
+
+  private void sendQueued() {
+    if (queued.isEmpty()) {
+      return;
+    }
+    List<Queued> due = new ArrayList<>(queued);
+    queued.clear();
+    Ticket ticket = new Ticket();
+    List<ConnectionStore.Update> updates = new ArrayList<>(due.size());
+    for (Queued q : due) {
+      q.write().ticket = ticket;
+      updates.add(new ConnectionStore.Update(q.slot().handle, q.write().change, q.write().at));
+    }
+    List<Future<WriteOutcome>> outcomes = store.updateAll(updates, ticket);
+    for (int i = 0; i < due.size(); i++) {
+      Queued q = due.get(i);
+      outcomes.get(i).onComplete(ar -> written(q.slot(), q.write(), q.generation(), ar));
     }
   }
 
@@ -117,9 +173,10 @@ final class WriteBehind {
     for (HandleSlot slot : due) {
       if (slot.writesInFlight == 0 && slot.pending != null) {
         env.metrics().retry();
-        flushPending(slot);
+        queue(slot);
       }
     }
+    sendQueued();
   }
 
   /**
@@ -154,11 +211,9 @@ final class WriteBehind {
   }
 
   private void send(HandleSlot slot, LocalWrite write) {
-    slot.writesInFlight++;
-    int generation = slot.generation;
-    write.ticket = new Ticket();
-    store.update(slot.handle, write.change, write.at, write.ticket)
-        .onComplete(ar -> written(slot, write, generation, ar));
+    slot.pending = write;
+    queue(slot);
+    sendQueued();
   }
 
   private void written(HandleSlot slot, LocalWrite write, int generation, AsyncResult<WriteOutcome> ar) {
@@ -181,7 +236,8 @@ final class WriteBehind {
       state.remove(slot);
     }
     if (slot.writesInFlight == 0 && slot.pending != null && !retrying.contains(slot)) {
-      flushPending(slot);
+      queue(slot);
+      sendQueuedSoon();
     }
     state.reindex(slot);
   }

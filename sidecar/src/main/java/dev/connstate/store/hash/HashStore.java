@@ -135,6 +135,8 @@ public final class HashStore implements ConnectionStore {
   private static final String LAST_SIGNAL_FIELD = Fields.meta(SharpMushKeys.LAST_CONNECTION_SIGNAL);
   private static final String OP_DISCONNECT = "d";
   private static final String OP_EXPIRE = "x";
+  /** Changes per batch call at most: one call must not keep Redis from everything else for long. */
+  private static final int MAX_BATCH = 128;
 
   /**
    * How this store writes.
@@ -292,6 +294,75 @@ public final class HashStore implements ConnectionStore {
 
   @Override
   public Future<WriteOutcome> update(long handle, FieldChange change, long at, Ticket ticket) {
+    List<String> args = new ArrayList<>();
+    String op = metadataArgs(change, at, args);
+    return change(handle, op, at, args, null, ticket).map(HashStore::outcome);
+  }
+
+  /**
+   * Outside Redis Cluster, one script call for all of them (at most {@link #MAX_BATCH} a call):
+   * per change its key, its op with its time as an offset from the batch's earliest and its
+   * metadata arguments (apply.lua's batch form). In Redis Cluster their keys are in different
+   * slots: one call each.
+   */
+  @Override
+  public List<Future<WriteOutcome>> updateAll(List<Update> updates, Ticket ticket) {
+    if (options.cluster() || updates.size() == 1) {
+      return ConnectionStore.super.updateAll(updates, ticket);
+    }
+    List<Future<WriteOutcome>> outcomes = new ArrayList<>(updates.size());
+    for (int from = 0; from < updates.size(); from += MAX_BATCH) {
+      List<Update> batch = updates.subList(from, Math.min(updates.size(), from + MAX_BATCH));
+      Future<List<WriteOutcome>> call = batch.size() == 1
+          ? update(batch.get(0).handle(), batch.get(0).change(), batch.get(0).at(), ticket).map(List::of)
+          : updateBatch(batch, ticket);
+      for (int i = 0; i < batch.size(); i++) {
+        int index = i;
+        outcomes.add(call.map(list -> list.get(index)));
+      }
+    }
+    return outcomes;
+  }
+
+  private Future<List<WriteOutcome>> updateBatch(List<Update> batch, Ticket ticket) {
+    long base = Long.MAX_VALUE;
+    for (Update update : batch) {
+      base = Math.min(base, update.at());
+    }
+    List<String> keysOf = new ArrayList<>(batch.size());
+    List<String> args = new ArrayList<>(1 + 2 * batch.size());
+    args.add(null); // "*<base>:<epoch>", once the epoch is known
+    List<String> rest = new ArrayList<>();
+    for (Update update : batch) {
+      keysOf.add(keys.connection(update.handle()));
+      rest.clear();
+      String op = metadataArgs(update.change(), update.at(), rest);
+      long offset = update.at() - base;
+      args.add(rest.isEmpty() ? op + offset : op + offset + ":" + rest.size());
+      args.addAll(rest);
+    }
+    long first = base;
+    return fenced(epoch -> {
+      args.set(0, "*" + first + ":" + epoch);
+      return script.call(keysOf, args, ticket);
+    }).map(r -> {
+      List<WriteOutcome> out = new ArrayList<>(batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        out.add(Replies.number(r, 2 * i) == ScriptCodes.APPLIED
+            ? new WriteOutcome(WriteOutcome.Status.APPLIED, Replies.number(r, 2 * i + 1), null)
+            : WriteOutcome.NO_CONNECTION);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * The script's arguments for a metadata change (added to {@code args}: n, keys and values,
+   * removed keys; none for a bare touch) and its op: {@code t} when it sets
+   * {@code LastConnectionSignal} to the change's own time, which the script derives (DESIGN §4:
+   * not sent twice), else {@code m}.
+   */
+  private static String metadataArgs(FieldChange change, long at, List<String> args) {
     List<String> sets = new ArrayList<>();
     List<String> removals = new ArrayList<>();
     String time = Long.toString(at);
@@ -302,19 +373,18 @@ public final class HashStore implements ConnectionStore {
       if (value == null) {
         removals.add(Fields.metaKey(field));
       } else if (field.equals(LAST_SIGNAL_FIELD) && value.equals(time)) {
-        touch = true; // the script derives it from the change's time (DESIGN §4: not sent twice)
+        touch = true;
       } else {
         sets.add(Fields.metaKey(field));
         sets.add(value);
       }
     }
-    List<String> args = new ArrayList<>(1 + sets.size() + removals.size());
     if (!touch || !sets.isEmpty() || !removals.isEmpty()) {
       args.add(Integer.toString(sets.size() / 2));
       args.addAll(sets);
       args.addAll(removals);
     }
-    return change(handle, touch ? OP_TOUCH : OP_METADATA, at, args, null, ticket).map(HashStore::outcome);
+    return touch ? OP_TOUCH : OP_METADATA;
   }
 
   @Override
@@ -369,18 +439,28 @@ public final class HashStore implements ConnectionStore {
    */
   private Future<Response> change(long handle, String op, long at, List<String> rest, String ownerLease,
                                   Ticket ticket) {
+    List<String> scriptKeys = ownerLease == null ? List.of(keys.connection(handle))
+        : List.of(keys.connection(handle), ownerLease);
+    return fenced(epoch -> {
+      List<String> args = new ArrayList<>(1 + rest.size());
+      // op, time and epoch as one argument: the script unpacks them (apply.lua's header)
+      args.add(op + at + ":" + epoch);
+      args.addAll(rest);
+      return script.call(scriptKeys, args, ticket);
+    });
+  }
+
+  /**
+   * Makes a change call with this sidecar's lease epoch, which the script checks: fails without
+   * sending it if no lease is held, and when Redis refused the epoch (lease lapsed or taken).
+   */
+  private Future<Response> fenced(java.util.function.Function<String, Future<Response>> call) {
     String epoch = fence.epochForChange();
     if (epoch == null) {
       return Future.failedFuture(new FencedException("this sidecar does not hold its owner lease (DESIGN §7): "
           + "the change was not sent"));
     }
-    List<String> args = new ArrayList<>(1 + rest.size());
-    // op, time and epoch as one argument: the script unpacks them (apply.lua's header)
-    args.add(op + at + ":" + epoch);
-    args.addAll(rest);
-    List<String> scriptKeys = ownerLease == null ? List.of(keys.connection(handle))
-        : List.of(keys.connection(handle), ownerLease);
-    return script.call(scriptKeys, args, ticket).compose(r -> {
+    return call.apply(epoch).compose(r -> {
       if (Replies.number(r, 0) != ScriptCodes.FENCED) {
         return Future.succeededFuture(r);
       }
