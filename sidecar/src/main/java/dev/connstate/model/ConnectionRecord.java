@@ -15,6 +15,10 @@ public final class ConnectionRecord {
   private final long handle;
   private ConnectionState state;
   private String playerRef;
+  /**
+   * {@link #IN_METADATA} while equal to the metadata value that register copied it to
+   * ({@code InternetProtocolAddress}, {@code HostName}): held once, in the metadata's bytes.
+   */
   private String ipAddress;
   private String hostname;
   private String connectionType;
@@ -24,6 +28,9 @@ public final class ConnectionRecord {
   private long lastSeen;
   private long version;
   private final Metadata metadata;
+
+  /** Stands for "the same as the metadata value": compared by identity, never shown. */
+  private static final String IN_METADATA = new String("(in metadata)");
 
   private ConnectionRecord(long handle, Metadata metadata) {
     this.handle = handle;
@@ -42,6 +49,7 @@ public final class ConnectionRecord {
     c.connectedAt = now;
     c.lastSeen = now;
     c.metadata.putAll(metadata);
+    c.shareCopiedValues();
     return c;
   }
 
@@ -80,19 +88,24 @@ public final class ConnectionRecord {
   }
 
   /**
-   * Register copies the address, host name and type into metadata: read back from Redis they are
-   * separate strings, so the metadata is pointed at the fields' own (equal) instances.
+   * Register copies the address and host name into metadata: while the two are equal, the
+   * field is held only there (about 60 bytes a connection each).
    */
   private void shareCopiedValues() {
-    share(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, ipAddress);
-    share(SharpMushKeys.HOST_NAME, hostname);
-    share(SharpMushKeys.CONNECTION_TYPE, connectionType);
+    if (ipAddress != null && ipAddress.equals(metadata.get(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS))) {
+      ipAddress = IN_METADATA;
+    }
+    if (hostname != null && hostname.equals(metadata.get(SharpMushKeys.HOST_NAME))) {
+      hostname = IN_METADATA;
+    }
   }
 
-  private void share(String key, String field) {
-    String value = metadata.get(key);
-    if (value != null && value != field && value.equals(field)) {
-      metadata.put(key, field);
+  /** Before the metadata value of {@code key} changes: a field held there takes its own copy. */
+  private void unshare(String key) {
+    if (ipAddress == IN_METADATA && key.equals(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS)) {
+      ipAddress = metadata.get(key);
+    } else if (hostname == IN_METADATA && key.equals(SharpMushKeys.HOST_NAME)) {
+      hostname = metadata.get(key);
     }
   }
 
@@ -126,9 +139,9 @@ public final class ConnectionRecord {
       out.add(playerRef);
     }
     out.add(Fields.IP_ADDRESS);
-    out.add(ipAddress);
+    out.add(ipAddress());
     out.add(Fields.HOSTNAME);
-    out.add(hostname);
+    out.add(hostname());
     out.add(Fields.CONNECTION_TYPE);
     out.add(connectionType);
     if (owner != null) {
@@ -157,10 +170,12 @@ public final class ConnectionRecord {
   /** Sets one field by its hash name; null removes it. Unknown non-metadata fields are ignored. */
   public void setField(String field, String value) {
     if (Fields.isMeta(field)) {
+      String key = Fields.metaKey(field);
+      unshare(key);
       if (value == null) {
-        metadata.remove(Fields.metaKey(field));
+        metadata.remove(key);
       } else {
-        metadata.put(Fields.metaKey(field), value);
+        metadata.put(key, value);
       }
       return;
     }
@@ -204,8 +219,8 @@ public final class ConnectionRecord {
     if (playerRef != null) {
       json.put(Fields.PLAYER_REF, playerRef);
     }
-    json.put(Fields.IP_ADDRESS, ipAddress)
-        .put(Fields.HOSTNAME, hostname)
+    json.put(Fields.IP_ADDRESS, ipAddress())
+        .put(Fields.HOSTNAME, hostname())
         .put(Fields.CONNECTION_TYPE, connectionType);
     if (owner != null) {
       json.put(Fields.OWNER, owner);
@@ -227,11 +242,9 @@ public final class ConnectionRecord {
    * and value, plus the JSON around them), for bounding the size of a reply without encoding it.
    */
   public int estimatedJsonBytes() {
-    long bytes = 200L + length(playerRef) + length(ipAddress) + length(hostname) + length(connectionType)
+    long bytes = 200L + length(playerRef) + length(ipAddress()) + length(hostname()) + length(connectionType)
         + length(owner) + length(session);
-    for (Map.Entry<String, String> e : metadata.entrySet()) {
-      bytes += 6L + e.getKey().length() + e.getValue().length();
-    }
+    bytes += 6L * metadata.size() + metadata.chars();
     return (int) Math.min(Integer.MAX_VALUE, bytes);
   }
 
@@ -287,15 +300,25 @@ public final class ConnectionRecord {
   }
 
   public String ipAddress() {
-    return ipAddress;
+    return ipAddress == IN_METADATA ? metadata.get(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS) : ipAddress;
   }
 
   public String hostname() {
-    return hostname;
+    return hostname == IN_METADATA ? metadata.get(SharpMushKeys.HOST_NAME) : hostname;
   }
 
   public String connectionType() {
     return connectionType;
+  }
+
+  /** UTF-8 bytes of every metadata key and value (what {@code limits.maxMetadataBytes} bounds). */
+  public long metadataUtf8Bytes() {
+    return metadata.utf8Bytes();
+  }
+
+  /** The UTF-8 length of {@code s}, without encoding it (an unpaired surrogate counts 3 bytes). */
+  public static int utf8Length(String s) {
+    return Metadata.utf8Length(s);
   }
 
   /** The metadata value of {@code key}, or null. */

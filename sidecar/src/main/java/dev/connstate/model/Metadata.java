@@ -10,32 +10,163 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * The metadata of one connection, in two parallel arrays sorted by key: about a hundred bytes
- * for a typical connection where a HashMap takes four hundred, and iteration in key order (the
- * order replies show). Keys are stored as their {@link Names#canonical shared instances}. Not
- * thread-safe: one shard owns it. Removal through the iterators is not supported.
+ * The metadata of one connection: its keys in a sorted array (their
+ * {@link Names#canonical shared instances}), its values packed into one byte array behind their
+ * lengths, each as ISO-8859-1 when every character fits in a byte (nearly always), else as
+ * UTF-16 code units: about 130 bytes for a typical connection where a string per value took
+ * three times that, and iteration in key order (the order replies show). A value is a new string
+ * each time it is read; reads are rare next to the connections held, and a change of one
+ * connection's metadata rewrites its array (about a hundred bytes). The old array is never
+ * written, so a {@link #copy} shares it. Not thread-safe: one shard owns
+ * it. Removal through the iterators is not supported.
  */
 final class Metadata extends AbstractMap<String, String> {
-  private static final String[] NONE = new String[0];
+  private static final String[] NO_KEYS = new String[0];
+  private static final byte[] NO_DATA = new byte[0];
+  /** Set in a value's length when it is held as UTF-16 code units, two bytes each. */
+  private static final int WIDE = 1;
+
   private String[] keys;
-  private String[] values;
+  /**
+   * Per value, in key order, a varint: its length in bytes, shifted left one, with {@link #WIDE};
+   * then the values' bytes, one after another.
+   */
+  private byte[] data = NO_DATA;
   private int size;
 
   Metadata(int capacity) {
-    keys = capacity == 0 ? NONE : new String[capacity];
-    values = capacity == 0 ? NONE : new String[capacity];
+    keys = capacity == 0 ? NO_KEYS : new String[capacity];
   }
 
   Metadata copy() {
     Metadata c = new Metadata(0);
     c.keys = Arrays.copyOf(keys, size);
-    c.values = Arrays.copyOf(values, size);
+    c.data = data;
     c.size = size;
     return c;
   }
 
   private int index(Object key) {
     return key instanceof String s ? Arrays.binarySearch(keys, 0, size, s) : -1;
+  }
+
+  /** Per value, its start in the data and its varint (length and {@link #WIDE}): two ints each. */
+  private int[] spans() {
+    int[] spans = new int[2 * size];
+    int pos = 0;
+    for (int i = 0; i < size; i++) {
+      int v = 0;
+      int shift = 0;
+      byte b;
+      do {
+        b = data[pos++];
+        v |= (b & 0x7F) << shift;
+        shift += 7;
+      } while (b < 0);
+      spans[2 * i + 1] = v;
+    }
+    for (int i = 0; i < size; i++) {
+      spans[2 * i] = pos;
+      pos += spans[2 * i + 1] >>> 1;
+    }
+    return spans;
+  }
+
+  private String value(int[] spans, int i) {
+    int from = spans[2 * i];
+    int length = spans[2 * i + 1] >>> 1;
+    if ((spans[2 * i + 1] & WIDE) == 0) {
+      return new String(data, from, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+    char[] chars = new char[length / 2];
+    for (int c = 0; c < chars.length; c++) {
+      chars[c] = (char) ((data[from + 2 * c] & 0xFF) << 8 | data[from + 2 * c + 1] & 0xFF);
+    }
+    return new String(chars);
+  }
+
+  /** True if every character of {@code value} fits in one ISO-8859-1 byte. */
+  private static boolean narrow(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) > 0xFF) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int varintLength(int v) {
+    int bytes = 1;
+    while ((v >>>= 7) != 0) {
+      bytes++;
+    }
+    return bytes;
+  }
+
+  /**
+   * Makes the data anew: value {@code i} becomes {@code value} ({@code inserted}: a new value
+   * goes in at {@code i}, the rest move up), or, {@code value} null, value {@code i} goes.
+   */
+  private void rebuild(int i, String value, boolean inserted) {
+    int[] old = spans();
+    boolean removed = value == null;
+    int count = size + (inserted ? 1 : removed ? -1 : 0);
+    boolean narrow = removed || narrow(value);
+    int fresh = removed ? 0 : (narrow ? value.length() : 2 * value.length()) << 1 | (narrow ? 0 : WIDE);
+    int header = 0;
+    int bytes = 0;
+    for (int j = 0; j < count; j++) {
+      int from = source(j, i, inserted, removed);
+      int v = from < 0 ? fresh : old[2 * from + 1];
+      header += varintLength(v);
+      bytes += v >>> 1;
+    }
+    byte[] next = new byte[header + bytes];
+    int h = 0;
+    int pos = header;
+    for (int j = 0; j < count; j++) {
+      int from = source(j, i, inserted, removed);
+      int v = from < 0 ? fresh : old[2 * from + 1];
+      if (from < 0) {
+        writeValue(next, pos, value, narrow);
+      } else {
+        System.arraycopy(data, old[2 * from], next, pos, v >>> 1);
+      }
+      pos += v >>> 1;
+      for (int w = v; ; w >>>= 7) {
+        if ((w & ~0x7F) == 0) {
+          next[h++] = (byte) w;
+          break;
+        }
+        next[h++] = (byte) (w & 0x7F | 0x80);
+      }
+    }
+    data = next;
+  }
+
+  /** Which old value the new value {@code j} is (-1: the one being put), for {@link #rebuild}. */
+  private static int source(int j, int i, boolean inserted, boolean removed) {
+    if (inserted) {
+      return j < i ? j : j == i ? -1 : j - 1;
+    }
+    if (removed) {
+      return j < i ? j : j + 1;
+    }
+    return j == i ? -1 : j;
+  }
+
+  private static void writeValue(byte[] into, int at, String value, boolean narrow) {
+    if (narrow) {
+      for (int c = 0; c < value.length(); c++) {
+        into[at + c] = (byte) value.charAt(c);
+      }
+    } else {
+      for (int c = 0; c < value.length(); c++) {
+        char ch = value.charAt(c);
+        into[at + 2 * c] = (byte) (ch >>> 8);
+        into[at + 2 * c + 1] = (byte) ch;
+      }
+    }
   }
 
   @Override
@@ -51,27 +182,24 @@ final class Metadata extends AbstractMap<String, String> {
   @Override
   public String get(Object key) {
     int i = index(key);
-    return i >= 0 ? values[i] : null;
+    return i >= 0 ? value(spans(), i) : null;
   }
 
   @Override
   public String put(String key, String value) {
     int i = Arrays.binarySearch(keys, 0, size, key);
     if (i >= 0) {
-      String old = values[i];
-      values[i] = value;
+      String old = value(spans(), i);
+      rebuild(i, value, false);
       return old;
     }
     int at = -i - 1;
     if (size == keys.length) {
-      int capacity = size + Math.max(2, size / 2);
-      keys = Arrays.copyOf(keys, capacity);
-      values = Arrays.copyOf(values, capacity);
+      keys = Arrays.copyOf(keys, size + Math.max(2, size / 2));
     }
+    rebuild(at, value, true);
     System.arraycopy(keys, at, keys, at + 1, size - at);
-    System.arraycopy(values, at, values, at + 1, size - at);
     keys[at] = Names.canonical(key);
-    values[at] = value;
     size++;
     return null;
   }
@@ -82,26 +210,75 @@ final class Metadata extends AbstractMap<String, String> {
     if (i < 0) {
       return null;
     }
-    String old = values[i];
+    String old = value(spans(), i);
+    rebuild(i, null, false);
     System.arraycopy(keys, i + 1, keys, i, size - i - 1);
-    System.arraycopy(values, i + 1, values, i, size - i - 1);
     size--;
     keys[size] = null;
-    values[size] = null;
     return old;
   }
 
   @Override
   public void clear() {
     Arrays.fill(keys, 0, size, null);
-    Arrays.fill(values, 0, size, null);
+    data = NO_DATA;
     size = 0;
+  }
+
+  /** UTF-8 bytes of every key and value, counted without making the values. */
+  long utf8Bytes() {
+    int[] spans = spans();
+    long bytes = 0;
+    for (int i = 0; i < size; i++) {
+      bytes += utf8Length(keys[i]);
+      int from = spans[2 * i];
+      int to = from + (spans[2 * i + 1] >>> 1);
+      if ((spans[2 * i + 1] & WIDE) == 0) {
+        for (int b = from; b < to; b++) {
+          bytes += data[b] < 0 ? 2 : 1;
+        }
+      } else {
+        bytes += utf8Length(value(spans, i));
+      }
+    }
+    return bytes;
+  }
+
+  /** Characters of every key and value. */
+  long chars() {
+    int[] spans = spans();
+    long chars = 0;
+    for (int i = 0; i < size; i++) {
+      int length = spans[2 * i + 1] >>> 1;
+      chars += keys[i].length() + ((spans[2 * i + 1] & WIDE) == 0 ? length : length / 2);
+    }
+    return chars;
+  }
+
+  /** The UTF-8 length of {@code s}, without encoding it (an unpaired surrogate counts 3 bytes). */
+  static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   @Override
   public void forEach(BiConsumer<? super String, ? super String> action) {
+    int[] spans = spans();
     for (int i = 0; i < size; i++) {
-      action.accept(keys[i], values[i]);
+      action.accept(keys[i], value(spans, i));
     }
   }
 
@@ -116,6 +293,7 @@ final class Metadata extends AbstractMap<String, String> {
       @Override
       public Iterator<Map.Entry<String, String>> iterator() {
         return new Iterator<>() {
+          private final int[] spans = spans();
           private int next;
 
           @Override
@@ -128,7 +306,7 @@ final class Metadata extends AbstractMap<String, String> {
             if (next >= size) {
               throw new NoSuchElementException();
             }
-            Map.Entry<String, String> entry = new SimpleImmutableEntry<>(keys[next], values[next]);
+            Map.Entry<String, String> entry = new SimpleImmutableEntry<>(keys[next], value(spans, next));
             next++;
             return entry;
           }

@@ -27,7 +27,7 @@ final class MetadataLimits {
   void check(ConnectionRecord record, FieldChange change) {
     Map<String, String> current = record.metadata();
     long keys = current.size();
-    long bytes = bytes(current);
+    long bytes = record.metadataUtf8Bytes();
     for (Map.Entry<String, String> field : change.fields().entrySet()) {
       if (!Fields.isMeta(field.getKey())) {
         continue;
@@ -58,40 +58,16 @@ final class MetadataLimits {
 
   /** Why a stored record is past the limits (one written by hand or by an older version), or null if it is not. */
   String pastLimits(ConnectionRecord record) {
-    Map<String, String> metadata = record.metadata();
-    long bytes = bytes(metadata);
-    if (metadata.size() > limits.maxMetadataKeys() || bytes > limits.maxMetadataBytes()) {
-      return metadata.size() + " metadata keys, " + bytes + " bytes (limits " + limits.maxMetadataKeys() + " keys, "
+    int keys = record.metadata().size();
+    long bytes = record.metadataUtf8Bytes();
+    if (keys > limits.maxMetadataKeys() || bytes > limits.maxMetadataBytes()) {
+      return keys + " metadata keys, " + bytes + " bytes (limits " + limits.maxMetadataKeys() + " keys, "
           + limits.maxMetadataBytes() + " bytes)";
     }
     return null;
   }
 
-  /** UTF-8 bytes of every key and value. */
-  static long bytes(Map<String, String> metadata) {
-    long bytes = 0;
-    for (Map.Entry<String, String> e : metadata.entrySet()) {
-      bytes += utf8(e.getKey()) + utf8(e.getValue());
-    }
-    return bytes;
-  }
-
-  /** The UTF-8 length of {@code s}, without encoding it. */
-  static int utf8(String s) {
-    int bytes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes++;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
+  private static int utf8(String s) {
+    return ConnectionRecord.utf8Length(s);
   }
 }

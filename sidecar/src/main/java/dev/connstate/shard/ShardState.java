@@ -5,11 +5,7 @@ import dev.connstate.model.ConnectionState;
 import dev.connstate.model.PlayerRef;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * The handles one shard owns, with the indexes reads need: handles by player number; and this
@@ -17,8 +13,8 @@ import java.util.Set;
  * changes). Confined to the shard's event loop.
  */
 final class ShardState {
-  private final Map<Long, HandleSlot> slots = new HashMap<>();
-  private final Map<Integer, Set<Long>> byPlayerNumber = new HashMap<>();
+  private final HandleSlots slots = new HandleSlots();
+  private final PlayerHandles byPlayerNumber = new PlayerHandles();
   private final ShardTotals totals;
 
   ShardState(ShardTotals totals) {
@@ -30,7 +26,7 @@ final class ShardState {
   }
 
   HandleSlot getOrCreate(long handle) {
-    return slots.computeIfAbsent(handle, HandleSlot::new);
+    return slots.getOrCreate(handle);
   }
 
   /** The live view of {@code handle}, or null. */
@@ -61,8 +57,8 @@ final class ShardState {
 
   /** Drops the slot if nothing refers to it any more. */
   void dropIfIdle(HandleSlot slot) {
-    if (slot.idle() && slots.get(slot.handle) == slot) {
-      slots.remove(slot.handle);
+    if (slot.idle()) {
+      slots.remove(slot);
     }
   }
 
@@ -78,16 +74,10 @@ final class ShardState {
     ConnectionState state = view == null ? null : view.state();
     if (!java.util.Objects.equals(player, slot.indexedPlayer)) {
       if (slot.indexedPlayer != null) {
-        Set<Long> handles = byPlayerNumber.get(number(slot.indexedPlayer));
-        if (handles != null) {
-          handles.remove(slot.handle);
-          if (handles.isEmpty()) {
-            byPlayerNumber.remove(number(slot.indexedPlayer));
-          }
-        }
+        byPlayerNumber.remove(number(slot.indexedPlayer), slot.handle);
       }
       if (player != null) {
-        byPlayerNumber.computeIfAbsent(number(player), n -> new HashSet<>(2)).add(slot.handle);
+        byPlayerNumber.add(number(player), slot.handle);
       }
       slot.indexedPlayer = player;
     }
@@ -116,16 +106,13 @@ final class ShardState {
 
   /** Handles whose view is bound to a player {@code ref} selects, in no particular order. */
   List<Long> handlesOf(PlayerRef ref) {
-    Set<Long> candidates = byPlayerNumber.get(ref.number());
     List<Long> out = new ArrayList<>();
-    if (candidates != null) {
-      for (long handle : candidates) {
-        ConnectionRecord view = view(handle);
-        if (view != null && view.playerRef() != null && ref.selects(PlayerRef.parse(view.playerRef()))) {
-          out.add(handle);
-        }
+    byPlayerNumber.forEach(ref.number(), handle -> {
+      ConnectionRecord view = view(handle);
+      if (view != null && view.playerRef() != null && ref.selects(PlayerRef.parse(view.playerRef()))) {
+        out.add(handle);
       }
-    }
+    });
     return out;
   }
 

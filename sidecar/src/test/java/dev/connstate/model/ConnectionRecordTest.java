@@ -38,6 +38,25 @@ class ConnectionRecordTest {
   }
 
   @Test
+  @DisplayName("an address and host name held once, in the metadata they were copied to, stay the fields' own when "
+      + "that metadata changes or goes")
+  void copiedValuesSharedUntilChanged() {
+    ConnectionRecord c = ConnectionRecord.create(42, "203.0.113.5:50122", "client.example.net", "telnet", "connsrv-1",
+        1000, Map.of(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, "203.0.113.5:50122", SharpMushKeys.HOST_NAME,
+            "client.example.net"));
+    ConnectionRecord copy = c.copy();
+    c.apply(FieldChange.empty().metadata(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS, "198.51.100.9:4000")
+        .metadata(SharpMushKeys.HOST_NAME, null), 2000);
+    assertThat(c.ipAddress()).isEqualTo("203.0.113.5:50122");
+    assertThat(c.hostname()).isEqualTo("client.example.net");
+    assertThat(c.metadata(SharpMushKeys.INTERNET_PROTOCOL_ADDRESS)).isEqualTo("198.51.100.9:4000");
+    assertThat(c.metadata(SharpMushKeys.HOST_NAME)).isNull();
+    assertThat(copy.toJson().getString(Fields.HOSTNAME)).isEqualTo("client.example.net");
+    c.apply(FieldChange.empty().field(Fields.IP_ADDRESS, "192.0.2.1:1"), 3000);
+    assertThat(c.toJson().getString(Fields.IP_ADDRESS)).isEqualTo("192.0.2.1:1");
+  }
+
+  @Test
   @DisplayName("round-trips through the v2 hash")
   void hashRoundTrip() {
     ConnectionRecord original = sample();

@@ -38,7 +38,9 @@ import java.util.Map;
 
 /**
  * The v2 store (DESIGN §4): one shard's access to the connection hashes, on the shard's own
- * pipelined connection. Every change is one atomic call of the {@code apply.lua} script by SHA.
+ * pipelined connection. Every change is one atomic call of the {@code apply.lua} script (as a
+ * Redis Function, or by SHA); outside Redis Cluster, write-behind changes of several handles
+ * may share one call ({@link #updateAll}), each written exactly as if alone.
  * With {@code dual} ({@code store.schema = dual}) the script also keeps each connection's v1
  * record current, for v1 readers during a rolling upgrade.
  *
