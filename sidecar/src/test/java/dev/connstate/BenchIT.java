@@ -74,6 +74,10 @@ class BenchIT {
       assertThat(r.getJsonObject("coresUsed").fieldNames()).as(key).containsExactly("sidecar", "redis", "load");
       assertThat(r.getDouble("allocatedBytesPerRequest")).as(key + " bytes the sidecar allocated per request")
           .isNotNull().isNotNegative();
+      JsonObject gc = r.getJsonObject("gcPauses");
+      assertThat(gc).as(key + " the sidecar's GC pauses").isNotNull();
+      assertThat(gc.fieldNames()).containsExactlyInAnyOrder("count", "meanMs", "shareOfTime");
+      assertThat(gc.getDouble("shareOfTime")).as(key + " share of time in GC pauses").isBetween(0.0, 1.0);
       if (key.startsWith("churn")) {
         assertThat(r.getDouble("criticalPerSecond")).as(key).isPositive();
       }
@@ -145,6 +149,7 @@ class BenchIT {
       assertThat(churn.getDouble("criticalPerSecond")).isPositive();
       assertThat(churn.containsKey("redisBytesPerRequest")).as("no --redis-url: not measured").isFalse();
       assertThat(churn.containsKey("allocatedBytesPerRequest")).as("no --metrics-port: not measured").isFalse();
+      assertThat(churn.containsKey("gcPauses")).as("no --metrics-port: not measured").isFalse();
     }
     try (JarProcess bad = new JarProcess(Map.of(), "bench", "hot", "--clients", "0")) {
       assertThat(bad.awaitExit(60)).isEqualTo(2);

@@ -13,7 +13,22 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
                    long failed, Map<String, Long> errors, long skippedUnits, double requestsPerSecond,
                    double criticalPerSecond, double p50Ms, double p99Ms, double p999Ms, double maxMs,
                    Double redisBytesPerRequest, Double redisCommandsPerRequest, Map<String, Double> cores,
-                   Double allocatedBytesPerRequest) {
+                   Double allocatedBytesPerRequest, GcPauses gcPauses) {
+
+  /**
+   * The sidecar's stop-the-world collection pauses over the measured period: how many, and their
+   * total seconds (NaN: not read). What they mean for latency: a request that arrives during a
+   * pause waits for it.
+   */
+  record GcPauses(double count, double seconds) {
+    boolean measured() {
+      return !Double.isNaN(count) && !Double.isNaN(seconds);
+    }
+
+    double meanMs() {
+      return count == 0 ? 0 : seconds * 1_000 / count;
+    }
+  }
 
   /**
    * @param allocatedBytes what the sidecar's JVM allocated over the measured period (Micrometer's
@@ -21,7 +36,7 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
    *     or NaN when not read
    */
   static BenchReport of(Workload workload, String target, String mode, int clients, Measurements m, long skipped,
-                        RedisStats redis, Map<String, Double> cores, double allocatedBytes) {
+                        RedisStats redis, Map<String, Double> cores, double allocatedBytes, GcPauses gcPauses) {
     Histogram h = m.total();
     double seconds = m.elapsedSeconds();
     long requests = m.succeeded() + m.failed();
@@ -33,7 +48,7 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
         redis == null || requests == 0 ? null : (double) redis.inputBytes() / requests,
         redis == null || requests == 0 ? null : (double) redis.commands() / requests,
         java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cores)),
-        Double.isNaN(allocatedBytes) || requests == 0 ? null : allocatedBytes / requests);
+        Double.isNaN(allocatedBytes) || requests == 0 ? null : allocatedBytes / requests, gcPauses);
   }
 
   private static double ms(long nanos) {
@@ -53,6 +68,10 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
     if (allocatedBytesPerRequest != null) {
       json.put("allocatedBytesPerRequest", allocatedBytesPerRequest);
     }
+    if (gcPauses.measured()) {
+      json.put("gcPauses", new JsonObject().put("count", gcPauses.count()).put("meanMs", gcPauses.meanMs())
+          .put("shareOfTime", gcPauses.seconds() / seconds));
+    }
     return json;
   }
 
@@ -65,6 +84,7 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
         Redis         %s
         CPU (cores)   %s
         allocation    %s
+        GC pauses     %s
         """, scenario, target, mode, clients, seconds, requestsPerSecond,
         criticalPerSecond > 0 ? String.format(Locale.ROOT, " (%,.0f critical changes/s)", criticalPerSecond) : "",
         p50Ms, p99Ms, p999Ms, maxMs, failed == 0 ? "none" : failed + " " + errors,
@@ -75,6 +95,9 @@ record BenchReport(String scenario, String target, String mode, int clients, dou
         cores.isEmpty() ? "not measured" : String.join("   ", cores.entrySet().stream()
             .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue())).toList()),
         allocatedBytesPerRequest == null ? "not measured (no --metrics-port)"
-            : String.format(Locale.ROOT, "%,.0f bytes allocated by the sidecar per request", allocatedBytesPerRequest));
+            : String.format(Locale.ROOT, "%,.0f bytes allocated by the sidecar per request", allocatedBytesPerRequest),
+        !gcPauses.measured() ? "not measured (no --metrics-port)"
+            : String.format(Locale.ROOT, "%.0f stop-the-world pauses, %.2f ms each on average, %.2f %% of the time",
+                gcPauses.count(), gcPauses.meanMs(), 100 * gcPauses.seconds() / seconds));
   }
 }

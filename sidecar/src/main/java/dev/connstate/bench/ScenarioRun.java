@@ -67,22 +67,31 @@ final class ScenarioRun {
             double seconds = measurements.elapsedSeconds();
             return BenchReport.of(workload, target, settings.mode(), settings.clients(), measurements,
                 driver.skipped(), before.redis == null ? null : after.redis.minus(before.redis),
-                after.coresSince(before, seconds), after.allocated - before.allocated);
+                after.coresSince(before, seconds), after.allocated - before.allocated,
+                new BenchReport.GcPauses(after.gcPauses - before.gcPauses, after.gcPauseSeconds - before.gcPauseSeconds));
           }))
           .eventually(() -> Future.join(connections.stream().map(BridgeConnection::close).toList()));
     });
   }
 
-  /** CPU seconds of each process, Redis's counters and the sidecar's allocated bytes (NaN: not read) at one moment. */
-  private record Sample(RedisStats redis, double load, double sidecar, double allocated) {
+  /**
+   * CPU seconds of each process, Redis's counters, the sidecar's allocated bytes and its GC pauses
+   * (count and seconds; NaN: not read) at one moment.
+   */
+  private record Sample(RedisStats redis, double load, double sidecar, double allocated, double gcPauses,
+                        double gcPauseSeconds) {
     static Future<Sample> take(Vertx vertx, Observed observed) {
       double load = CpuTime.ownSeconds();
       double sidecar = observed.sidecarPid() == null ? Double.NaN : CpuTime.seconds(observed.sidecarPid());
       Future<RedisStats> redis = observed.redis() == null ? Future.succeededFuture() : RedisStats.read(observed.redis());
       // an HTTP read that blocks: on a worker, not the event loop driving the load
-      Future<Double> allocated = observed.sidecarHttp() == null ? Future.succeededFuture(Double.NaN)
-          : vertx.executeBlocking(() -> observed.sidecarHttp().metric(SidecarHttp.ALLOCATED_BYTES, ""));
-      return Future.all(redis, allocated).map(all -> new Sample(redis.result(), load, sidecar, allocated.result()));
+      Future<double[]> jvm = observed.sidecarHttp() == null
+          ? Future.succeededFuture(new double[] {Double.NaN, Double.NaN, Double.NaN})
+          : vertx.executeBlocking(() -> new double[] {observed.sidecarHttp().metric(SidecarHttp.ALLOCATED_BYTES, ""),
+              observed.sidecarHttp().metric(SidecarHttp.GC_PAUSES, ""),
+              observed.sidecarHttp().metric(SidecarHttp.GC_PAUSE_SECONDS, "")});
+      return Future.all(redis, jvm).map(all -> new Sample(redis.result(), load, sidecar, jvm.result()[0],
+          jvm.result()[1], jvm.result()[2]));
     }
 
     /** Cores each process kept busy on average: CPU seconds over wall seconds. */

@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
 final class SidecarHttp {
   /** Micrometer's count of bytes the JVM allocated in the young generation, updated at each collection. */
   static final String ALLOCATED_BYTES = "jvm_gc_memory_allocated_bytes_total";
+  /** Micrometer's stop-the-world collection pauses: their count and their total seconds (every collector and cause). */
+  static final String GC_PAUSES = "jvm_gc_pause_seconds_count";
+  static final String GC_PAUSE_SECONDS = "jvm_gc_pause_seconds_sum";
 
   private final int port;
 

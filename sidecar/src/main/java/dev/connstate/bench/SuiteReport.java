@@ -159,8 +159,8 @@ final class SuiteReport {
     md.append(String.format(Locale.ROOT, "Medians of %d repetition%s.%n%n", reps, reps == 1 ? "" : "s"));
     md.append("| scenario | store | load | requests/s | critical/s | p50 ms | p99 ms | p99.9 ms | max ms "
         + "| bytes to Redis / req | Redis cmds / req | cores: sidecar / redis / load | sidecar alloc B / req "
-        + "| failed |\n");
-    md.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        + "| sidecar GC pauses: mean ms / % of time | failed |\n");
+    md.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (String key : LOAD_RUNS) {
       List<JsonObject> list = results.get(key);
       if (list.isEmpty()) {
@@ -168,19 +168,20 @@ final class SuiteReport {
       }
       String[] parts = key.split("/");
       md.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %s | %.3f | %.3f | %.3f | %.3f | %s | %s "
-              + "| %s / %s / %s | %s | %,.0f |%n", parts[0], parts[1], list.get(0).getString("mode"),
+              + "| %s / %s / %s | %s | %s / %s | %,.0f |%n", parts[0], parts[1], list.get(0).getString("mode"),
           median(key, "requestsPerSecond"), critical(key), median(key, "latencyMs.p50"),
           median(key, "latencyMs.p99"), median(key, "latencyMs.p999"), median(key, "latencyMs.max"),
           fixed(median(key, "redisBytesPerRequest"), 1), fixed(median(key, "redisCommandsPerRequest"), 2),
           fixed(median(key, "coresUsed.sidecar"), 2), fixed(median(key, "coresUsed.redis"), 2),
           fixed(median(key, "coresUsed.load"), 2), fixed(median(key, "allocatedBytesPerRequest"), 0),
+          fixed(median(key, "gcPauses.meanMs"), 2), fixed(100 * median(key, "gcPauses.shareOfTime"), 2),
           median(key, "failed")));
     }
     for (String key : List.of(CEILING_PIPELINED, CEILING_SINGLE)) {
       if (!results.get(key).isEmpty()) {
         JsonObject first = results.get(key).get(0);
         md.append(String.format(Locale.ROOT, "| redis-benchmark HSET | — | 50 clients, pipeline %d | %s | | | | | "
-            + "| | | | | |%n", first.getInteger("pipeline"), first.containsKey("error") ? first.getString("error")
+            + "| | | | | | |%n", first.getInteger("pipeline"), first.containsKey("error") ? first.getString("error")
             : String.format(Locale.ROOT, "%,.0f", median(key, "requestsPerSecond"))));
       }
     }
