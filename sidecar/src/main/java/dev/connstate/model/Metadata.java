@@ -14,10 +14,11 @@ import java.util.function.BiConsumer;
  * {@link Names#canonical shared instances}), its values packed into one byte array behind their
  * lengths, each as ISO-8859-1 when every character fits in a byte (nearly always), else as
  * UTF-16 code units: about 130 bytes for a typical connection where a string per value took
- * three times that, and iteration in key order (the order replies show). A value is a new string
- * each time it is read; reads are rare next to the connections held, and a change of one
- * connection's metadata rewrites its array (about a hundred bytes). The old array is never
- * written, so a {@link #copy} shares it. Not thread-safe: one shard owns
+ * three times that, and iteration in key order (the order replies show). A packed value is a new
+ * string each time it is read; reads are rare next to the connections held, and a change of one
+ * connection's metadata rewrites its array (about a hundred bytes). Values longer than
+ * {@link #PACKED_MAX_CHARS} stay strings of their own, so that neither a read nor a change of
+ * another key copies them. The old array is never written, so a {@link #copy} shares it. Not thread-safe: one shard owns
  * it. Removal through the iterators is not supported.
  */
 final class Metadata extends AbstractMap<String, String> {
@@ -25,13 +26,24 @@ final class Metadata extends AbstractMap<String, String> {
   private static final byte[] NO_DATA = new byte[0];
   /** Set in a value's length when it is held as UTF-16 code units, two bytes each. */
   private static final int WIDE = 1;
+  /** Set in a value's entry when the value is a string of its own, in {@link #large}, not in the data. */
+  private static final int LARGE = 2;
+  private static final int SHIFT = 2;
+  /**
+   * Values longer than this many characters stay strings of their own: reading one then copies
+   * nothing (a reply of a connection with large values would copy them all each time), and
+   * their headers are small next to them.
+   */
+  static final int PACKED_MAX_CHARS = 64;
 
   private String[] keys;
   /**
-   * Per value, in key order, a varint: its length in bytes, shifted left one, with {@link #WIDE};
-   * then the values' bytes, one after another.
+   * Per value, in key order, a varint: its length in bytes, shifted left {@link #SHIFT}, with
+   * {@link #WIDE} and {@link #LARGE}; then the values' bytes, one after another.
    */
   private byte[] data = NO_DATA;
+  /** Parallel to {@link #keys}: the values held as strings ({@link #LARGE}), else null; null while there are none. */
+  private String[] large;
   private int size;
 
   Metadata(int capacity) {
@@ -42,6 +54,7 @@ final class Metadata extends AbstractMap<String, String> {
     Metadata c = new Metadata(0);
     c.keys = Arrays.copyOf(keys, size);
     c.data = data;
+    c.large = large == null ? null : Arrays.copyOf(large, size);
     c.size = size;
     return c;
   }
@@ -67,14 +80,17 @@ final class Metadata extends AbstractMap<String, String> {
     }
     for (int i = 0; i < size; i++) {
       spans[2 * i] = pos;
-      pos += spans[2 * i + 1] >>> 1;
+      pos += spans[2 * i + 1] >>> SHIFT;
     }
     return spans;
   }
 
   private String value(int[] spans, int i) {
+    if ((spans[2 * i + 1] & LARGE) != 0) {
+      return large[i];
+    }
     int from = spans[2 * i];
-    int length = spans[2 * i + 1] >>> 1;
+    int length = spans[2 * i + 1] >>> SHIFT;
     if ((spans[2 * i + 1] & WIDE) == 0) {
       return new String(data, from, length, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
@@ -112,14 +128,15 @@ final class Metadata extends AbstractMap<String, String> {
     boolean removed = value == null;
     int count = size + (inserted ? 1 : removed ? -1 : 0);
     boolean narrow = removed || narrow(value);
-    int fresh = removed ? 0 : (narrow ? value.length() : 2 * value.length()) << 1 | (narrow ? 0 : WIDE);
+    int fresh = removed ? 0 : value.length() > PACKED_MAX_CHARS ? LARGE
+        : (narrow ? value.length() : 2 * value.length()) << SHIFT | (narrow ? 0 : WIDE);
     int header = 0;
     int bytes = 0;
     for (int j = 0; j < count; j++) {
       int from = source(j, i, inserted, removed);
       int v = from < 0 ? fresh : old[2 * from + 1];
       header += varintLength(v);
-      bytes += v >>> 1;
+      bytes += v >>> SHIFT;
     }
     byte[] next = new byte[header + bytes];
     int h = 0;
@@ -128,11 +145,13 @@ final class Metadata extends AbstractMap<String, String> {
       int from = source(j, i, inserted, removed);
       int v = from < 0 ? fresh : old[2 * from + 1];
       if (from < 0) {
-        writeValue(next, pos, value, narrow);
+        if ((v & LARGE) == 0) {
+          writeValue(next, pos, value, narrow);
+        }
       } else {
-        System.arraycopy(data, old[2 * from], next, pos, v >>> 1);
+        System.arraycopy(data, old[2 * from], next, pos, v >>> SHIFT);
       }
-      pos += v >>> 1;
+      pos += v >>> SHIFT;
       for (int w = v; ; w >>>= 7) {
         if ((w & ~0x7F) == 0) {
           next[h++] = (byte) w;
@@ -188,18 +207,32 @@ final class Metadata extends AbstractMap<String, String> {
   @Override
   public String put(String key, String value) {
     int i = Arrays.binarySearch(keys, 0, size, key);
+    boolean own = value.length() > PACKED_MAX_CHARS;
+    if (own && large == null) {
+      large = new String[keys.length];
+    }
     if (i >= 0) {
       String old = value(spans(), i);
       rebuild(i, value, false);
+      if (large != null) {
+        large[i] = own ? value : null;
+      }
       return old;
     }
     int at = -i - 1;
     if (size == keys.length) {
       keys = Arrays.copyOf(keys, size + Math.max(2, size / 2));
+      if (large != null) {
+        large = Arrays.copyOf(large, keys.length);
+      }
     }
     rebuild(at, value, true);
     System.arraycopy(keys, at, keys, at + 1, size - at);
     keys[at] = Names.canonical(key);
+    if (large != null) {
+      System.arraycopy(large, at, large, at + 1, size - at);
+      large[at] = own ? value : null;
+    }
     size++;
     return null;
   }
@@ -213,6 +246,10 @@ final class Metadata extends AbstractMap<String, String> {
     String old = value(spans(), i);
     rebuild(i, null, false);
     System.arraycopy(keys, i + 1, keys, i, size - i - 1);
+    if (large != null) {
+      System.arraycopy(large, i + 1, large, i, size - i - 1);
+      large[size - 1] = null;
+    }
     size--;
     keys[size] = null;
     return old;
@@ -221,6 +258,7 @@ final class Metadata extends AbstractMap<String, String> {
   @Override
   public void clear() {
     Arrays.fill(keys, 0, size, null);
+    large = null;
     data = NO_DATA;
     size = 0;
   }
@@ -232,8 +270,10 @@ final class Metadata extends AbstractMap<String, String> {
     for (int i = 0; i < size; i++) {
       bytes += utf8Length(keys[i]);
       int from = spans[2 * i];
-      int to = from + (spans[2 * i + 1] >>> 1);
-      if ((spans[2 * i + 1] & WIDE) == 0) {
+      int to = from + (spans[2 * i + 1] >>> SHIFT);
+      if ((spans[2 * i + 1] & LARGE) != 0) {
+        bytes += utf8Length(large[i]);
+      } else if ((spans[2 * i + 1] & WIDE) == 0) {
         for (int b = from; b < to; b++) {
           bytes += data[b] < 0 ? 2 : 1;
         }
@@ -249,8 +289,9 @@ final class Metadata extends AbstractMap<String, String> {
     int[] spans = spans();
     long chars = 0;
     for (int i = 0; i < size; i++) {
-      int length = spans[2 * i + 1] >>> 1;
-      chars += keys[i].length() + ((spans[2 * i + 1] & WIDE) == 0 ? length : length / 2);
+      int length = spans[2 * i + 1] >>> SHIFT;
+      chars += keys[i].length() + ((spans[2 * i + 1] & LARGE) != 0 ? large[i].length()
+          : (spans[2 * i + 1] & WIDE) == 0 ? length : length / 2);
     }
     return chars;
   }
