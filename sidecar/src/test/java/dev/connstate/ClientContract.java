@@ -183,7 +183,14 @@ abstract class ClientContract {
   void unknownHandleIsReread() {
     ConnStateClient client = client();
     long handle = nextHandle();
+    // the register's own event must be out before the subscriptions below start: it travels
+    // through Redis pub/sub and may arrive after the register's reply
+    Seen registered = new Seen(handle);
+    EventSubscription before = client.rawEvents(registered::accept);
+    Await.result(before.ready());
     Await.result(client.register(handle, "203.0.113.5:2", "h", "telnet"));
+    registered.awaitCount(1);
+    Await.result(before.unregister());
     Seen seen = new Seen(handle);
     Seen raw = new Seen(handle);
     EventSubscription events = client.events(seen::accept);
