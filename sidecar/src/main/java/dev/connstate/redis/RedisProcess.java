@@ -133,6 +133,23 @@ public final class RedisProcess implements AutoCloseable {
         + (FIRST_PORT + PORT_RANGE - 1)));
   }
 
+  /**
+   * A port for a Redis Cluster node: it and its cluster bus port ({@value #CLUSTER_BUS_OFFSET}
+   * above) free a moment ago, both below the kernel's range for outgoing connections, so the bus
+   * port is not taken between the check and the node's start (as {@link #freePort} guards the
+   * node's own port).
+   */
+  public static int freeClusterNodePort() {
+    for (int attempt = 0; attempt < PORT_RANGE; attempt++) {
+      int port = FIRST_PORT + Math.floorMod(nextPort.getAndIncrement(), PORT_RANGE);
+      if (port + CLUSTER_BUS_OFFSET < FIRST_OUTGOING_PORT && free(port) && free(port + CLUSTER_BUS_OFFSET)) {
+        return port;
+      }
+    }
+    throw new UncheckedIOException(new IOException("no free TCP port with a free cluster bus port in " + FIRST_PORT
+        + "–" + (FIRST_OUTGOING_PORT - CLUSTER_BUS_OFFSET - 1)));
+  }
+
   private static boolean free(int port) {
     try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(true);
@@ -145,6 +162,10 @@ public final class RedisProcess implements AutoCloseable {
 
   private static final int FIRST_PORT = 20_000;
   private static final int PORT_RANGE = 10_000;
+  /** Where Linux's default range for outgoing connections starts ({@code ip_local_port_range}). */
+  private static final int FIRST_OUTGOING_PORT = 32_768;
+  /** A Redis Cluster node's bus listens this far above its port. */
+  private static final int CLUSTER_BUS_OFFSET = 10_000;
   private static final java.util.concurrent.atomic.AtomicInteger nextPort =
       new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(PORT_RANGE));
 

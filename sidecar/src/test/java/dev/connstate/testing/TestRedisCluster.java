@@ -54,7 +54,7 @@ public final class TestRedisCluster implements RedisReader, AutoCloseable {
       int count = replicas ? 2 * MASTERS : MASTERS;
       for (int i = 0; i < count; i++) {
         Path dir = tempDir();
-        RedisProcess node = new RedisProcess(binary, RedisProcess.freePort(), dir, nodeArguments(dir));
+        RedisProcess node = new RedisProcess(binary, RedisProcess.freeClusterNodePort(), dir, nodeArguments(dir));
         nodes.add(node);
         node.start();
       }
