@@ -197,7 +197,7 @@ local function store(sets, dels)
 end
 
 -- m and t: args[first] is n, then n keys and values, then removed keys, up to args[last]
--- (first > last: none); returns APPLIED and the new version
+-- (first > last: none); returns the new version
 local function metadata(args, first, last)
   local n = first <= last and tonumber(args[first]) or 0
   local sets, dels = {}, {}
@@ -216,7 +216,7 @@ local function metadata(args, first, last)
   local version = store(sets, dels)
   mirror()
   publish('updated', version, changes)
-  return APPLIED, version
+  return version
 end
 
 if batch then
@@ -234,7 +234,7 @@ if batch then
     end
     local code, version = NO_CONNECTION, 0
     if redis.call('EXISTS', key) == 1 then
-      code, version = metadata(ARGV, i + 1, i + count)
+      code, version = APPLIED, metadata(ARGV, i + 1, i + count)
     end
     out[#out + 1] = code
     out[#out + 1] = version
@@ -352,8 +352,7 @@ if redis.call('EXISTS', key) == 0 then
 end
 
 if op == 'm' or op == 't' then
-  local code, version = metadata(ARGV, 4, #ARGV)
-  return { code, version }
+  return { APPLIED, metadata(ARGV, 4, #ARGV) }
 end
 
 if op == 'b' then

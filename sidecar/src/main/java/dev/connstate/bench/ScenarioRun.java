@@ -87,9 +87,8 @@ final class ScenarioRun {
       // an HTTP read that blocks: on a worker, not the event loop driving the load
       Future<double[]> jvm = observed.sidecarHttp() == null
           ? Future.succeededFuture(new double[] {Double.NaN, Double.NaN, Double.NaN})
-          : vertx.executeBlocking(() -> new double[] {observed.sidecarHttp().metric(SidecarHttp.ALLOCATED_BYTES, ""),
-              observed.sidecarHttp().metric(SidecarHttp.GC_PAUSES, ""),
-              observed.sidecarHttp().metric(SidecarHttp.GC_PAUSE_SECONDS, "")});
+          : vertx.executeBlocking(() -> observed.sidecarHttp().metrics(SidecarHttp.ALLOCATED_BYTES,
+              SidecarHttp.GC_PAUSES, SidecarHttp.GC_PAUSE_SECONDS));
       return Future.all(redis, jvm).map(all -> new Sample(redis.result(), load, sidecar, jvm.result()[0],
           jvm.result()[1], jvm.result()[2]));
     }

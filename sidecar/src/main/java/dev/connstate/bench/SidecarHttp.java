@@ -35,14 +35,26 @@ final class SidecarHttp {
 
   /** The sum of every sample of {@code metric} on {@code /metrics} whose labels contain {@code labelFilter}. */
   double metric(String metric, String labelFilter) {
-    double sum = 0;
-    for (String line : get("/metrics").split("\n")) {
-      if (line.startsWith(metric) && (line.charAt(metric.length()) == ' ' || line.charAt(metric.length()) == '{')
-          && line.contains(labelFilter)) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    return sums(get("/metrics"), labelFilter, metric)[0];
+  }
+
+  /** Per metric, the sum of all its samples, from one read of {@code /metrics}. */
+  double[] metrics(String... metrics) {
+    return sums(get("/metrics"), "", metrics);
+  }
+
+  private static double[] sums(String page, String labelFilter, String... metrics) {
+    double[] sums = new double[metrics.length];
+    for (String line : page.split("\n")) {
+      for (int i = 0; i < metrics.length; i++) {
+        String metric = metrics[i];
+        if (line.startsWith(metric) && (line.charAt(metric.length()) == ' ' || line.charAt(metric.length()) == '{')
+            && line.contains(labelFilter)) {
+          sums[i] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
       }
     }
-    return sum;
+    return sums;
   }
 
   private String get(String path) {

@@ -18,8 +18,8 @@ import java.util.function.BiConsumer;
  * string each time it is read; reads are rare next to the connections held, and a change of one
  * connection's metadata rewrites its array (about a hundred bytes). Values longer than
  * {@link #PACKED_MAX_CHARS} stay strings of their own, so that neither a read nor a change of
- * another key copies them. The old array is never written, so a {@link #copy} shares it. Not thread-safe: one shard owns
- * it. Removal through the iterators is not supported.
+ * another key copies them. The old array is never written, so a {@link #copy} shares it. Not
+ * thread-safe: one shard owns it. Removal through the iterators is not supported.
  */
 final class Metadata extends AbstractMap<String, String> {
   private static final String[] NO_KEYS = new String[0];
@@ -34,7 +34,7 @@ final class Metadata extends AbstractMap<String, String> {
    * nothing (a reply of a connection with large values would copy them all each time), and
    * their headers are small next to them.
    */
-  static final int PACKED_MAX_CHARS = 64;
+  private static final int PACKED_MAX_CHARS = 64;
 
   private String[] keys;
   /**
@@ -63,7 +63,7 @@ final class Metadata extends AbstractMap<String, String> {
     return key instanceof String s ? Arrays.binarySearch(keys, 0, size, s) : -1;
   }
 
-  /** Per value, its start in the data and its varint (length and {@link #WIDE}): two ints each. */
+  /** Per value, its start in the data and its varint (length, {@link #WIDE}, {@link #LARGE}): two ints each. */
   private int[] spans() {
     int[] spans = new int[2 * size];
     int pos = 0;

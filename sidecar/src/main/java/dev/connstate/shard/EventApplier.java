@@ -59,11 +59,12 @@ final class EventApplier {
   void apply(ChangeEvent event) {
     env.metrics().eventReceived(env.ownOrigin(event.origin()));
     HandleSlot slot = state.get(event.handle());
-    if (event.type().removes()) {
-      state.getOrCreate(event.handle()).removalEvents++;
-    }
     if (slot != null) {
       slot.eventCount++;
+      if (event.type().removes()) {
+        // a read out for this handle holds its slot (rereading, busy, pinned): it sees this count move
+        slot.removalEvents++;
+      }
       if (event.type() != EventType.REGISTERED && event.version() <= slot.lastPublished) {
         reread(event.handle(), MetricNames.REREAD_BEHIND, true);
         return;

@@ -37,11 +37,11 @@ final class MetadataLimits {
       String after = field.getValue();
       if (before != null) {
         keys--;
-        bytes -= utf8(key) + utf8(before);
+        bytes -= ConnectionRecord.utf8Length(key) + ConnectionRecord.utf8Length(before);
       }
       if (after != null) {
         keys++;
-        bytes += utf8(key) + utf8(after);
+        bytes += ConnectionRecord.utf8Length(key) + ConnectionRecord.utf8Length(after);
       }
     }
     if (keys > limits.maxMetadataKeys()) {
@@ -65,9 +65,5 @@ final class MetadataLimits {
           + limits.maxMetadataBytes() + " bytes)";
     }
     return null;
-  }
-
-  private static int utf8(String s) {
-    return ConnectionRecord.utf8Length(s);
   }
 }

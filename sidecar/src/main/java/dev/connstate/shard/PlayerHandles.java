@@ -53,6 +53,7 @@ final class PlayerHandles {
       for (int i = 0; i < small.length; i++) {
         if (small[i] == handle) {
           at = i;
+          break;
         }
       }
       if (at < 0) {
@@ -75,7 +76,7 @@ final class PlayerHandles {
     }
   }
 
-  /** Calls {@code action} with every handle indexed under {@code number}. */
+  /** Calls {@code action} with every handle indexed under {@code number}; it must not change the index. */
   void forEach(int number, LongConsumer action) {
     Object handles = byNumber.get(number);
     if (handles instanceof long[] small) {
@@ -83,10 +84,7 @@ final class PlayerHandles {
         action.accept(h);
       }
     } else if (handles != null) {
-      // a copy: the action may not change the index, but need not know that
-      for (long h : set(handles).toArray(new Long[0])) {
-        action.accept(h);
-      }
+      set(handles).forEach(action::accept);
     }
   }
 

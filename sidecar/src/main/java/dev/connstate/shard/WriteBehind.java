@@ -78,10 +78,10 @@ final class WriteBehind {
       requireBacklogRoom(slot, handle);
       LocalWrite write = new LocalWrite(change, now);
       slot.addLocal(write);
+      slot.pending = write;
       if (env.config().writeBehindDelayMs() == 0) {
-        send(slot, write);
+        flushPending(slot);
       } else {
-        slot.pending = write;
         delay(slot);
       }
     }
@@ -208,12 +208,6 @@ final class WriteBehind {
       throw CommandFailure.unavailable("the write-behind backlog is full (" + env.config().maxPendingHandles()
           + " handles wait for Redis); the change was not applied, retry later");
     }
-  }
-
-  private void send(HandleSlot slot, LocalWrite write) {
-    slot.pending = write;
-    queue(slot);
-    sendQueued();
   }
 
   private void written(HandleSlot slot, LocalWrite write, int generation, AsyncResult<WriteOutcome> ar) {

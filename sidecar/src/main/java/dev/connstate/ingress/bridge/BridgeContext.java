@@ -27,11 +27,12 @@ final class BridgeContext {
   private final ByteBudget queued;
   private final Set<BridgeSession> sessions = new LinkedHashSet<>();
   private final AtomicInteger count = new AtomicInteger();
-  private CommandRunner commands;
+  private final CommandRunner commands;
 
-  BridgeContext(SidecarConfig.BridgeSettings settings, ClientRegistry clients, EventBus eventBus, Metrics metrics,
-                RateLimitedLog problems, SessionTies sessionTies) {
+  BridgeContext(SidecarConfig.BridgeSettings settings, ClientRegistry clients, EventBus eventBus, CommandRunner commands,
+                Metrics metrics, RateLimitedLog problems, SessionTies sessionTies) {
     this.settings = settings;
+    this.commands = commands;
     this.sessionTies = sessionTies;
     this.clients = clients;
     this.eventBus = eventBus;
@@ -55,13 +56,9 @@ final class BridgeContext {
     return eventBus;
   }
 
-  /** Where commands go: the ingress, set before the bridge listens. */
+  /** Where commands go: the ingress. */
   CommandRunner commands() {
     return commands;
-  }
-
-  void commands(CommandRunner runner) {
-    this.commands = runner;
   }
 
   Metrics metrics() {

@@ -93,8 +93,7 @@ public final class BridgeServer extends VerticleBase {
     if (commands == null) {
       return Future.failedFuture(new IllegalStateException("the bridge was deployed before it was given the ingress"));
     }
-    context = new BridgeContext(settings, clients, vertx.eventBus(), metrics, problems, sessions);
-    context.commands(commands);
+    context = new BridgeContext(settings, clients, vertx.eventBus(), commands, metrics, problems, sessions);
     NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port())
         .setTcpNoDelay(true);
     server = vertx.createNetServer(tls == null ? options : tls.apply(options));
